@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { describeError, RuntimeFailureError, UnknownNameError } from '../errors.js';
+import { cloneModel, type HostTensor, type Model } from '../ir/index.js';
+import { PROTOBUF_LIMIT, saveModel, serializeModel } from '../onnx/index.js';
+import { nearMatches } from '../util/near-match.js';
+import { fromOrtTensor, toOrtTensor } from './tensors.js';
+
+export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface SessionOptions {
+  /**
+   * Graph optimisation level. QDQ models are evaluated with 'disabled': ORT's fused int16 kernels
+   * lose precision, and we want to measure the quantization itself (as Quark does).
+   */
+  readonly optimization?: OptimizationLevel;
+  /** Intermediate values to expose as extra outputs (for calibration), by name. */
+  readonly extraOutputs?: readonly string[];
+  readonly intraOpThreads?: number;
+}
+
+export type Feeds = Record<string, HostTensor>;
+
+/** An onnxruntime-node session over an IR model; the only owner of ort objects outside this folder. */
+export class ModelSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  private closed = false;
+
+  private constructor(private readonly session: ort.InferenceSession) {
+    this.inputNames = session.inputNames;
+    this.outputNames = session.outputNames;
+  }
+
+  /** Creates a session in memory (models over the protobuf limit go through a temporary file). */
+  static async create(model: Model, options: SessionOptions = {}): Promise<ModelSession> {
+    const target = options.extraOutputs?.length ? withExtraOutputs(model, options.extraOutputs) : model;
+    const ortOptions: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: options.optimization ?? 'all',
+      logSeverityLevel: 3,
+      ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    };
+    try {
+      const session = await createOrtSession(target, ortOptions);
+      return new ModelSession(session);
+    } catch (error) {
+      throw new RuntimeFailureError(`onnxruntime could not load the model: ${describeError(error)}`, {
+        hint: 'The model may use an operator or type the CPU runtime lacks; run `mixq inspect` on it, or report the model.',
+        cause: error,
+      });
+    }
+  }
+
+  async run(feeds: Feeds, outputs?: readonly string[]): Promise<Feeds> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(name, t);
+    let results: ort.InferenceSession.OnnxValueMapType;
+    try {
+      results = outputs ? await this.session.run(ortFeeds, [...outputs]) : await this.session.run(ortFeeds);
+    } catch (error) {
+      throw new RuntimeFailureError(`onnxruntime failed to run the model: ${describeError(error)}`, {
+        hint: 'Check that the inputs match the model (names, shapes, types): `mixq inspect <model>` lists them.',
+        cause: error,
+      });
+    } finally {
+      for (const t of Object.values(ortFeeds)) t.dispose();
+    }
+    const out: Feeds = {};
+    for (const [name, value] of Object.entries(results)) {
+      out[name] = fromOrtTensor(name, value as ort.Tensor);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.session.release();
+  }
+}
+
+async function createOrtSession(model: Model, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  const bytes = serializeModel(model, { allowExternal: false });
+  if (bytes) return ort.InferenceSession.create(bytes, options);
+  // Over 2 GB: ORT needs the external data on disk next to the model file.
+  const dir = mkdtempSync(join(tmpdir(), 'mixq-session-'));
+  try {
+    const path = join(dir, 'model.onnx');
+    await saveModel(model, path, { externalData: { location: 'model.onnx.data', thresholdBytes: 1024 } });
+    return await ort.InferenceSession.create(path, options);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A copy of the model whose graph outputs also include the named intermediate values. */
+export function withExtraOutputs(model: Model, names: readonly string[]): Model {
+  const copy = cloneModel(model);
+  const graph = copy.graph;
+  const missing = names.filter((n) => !graph.ownValue(n));
+  if (missing.length > 0) {
+    const all = [...graph.ownValues()].map((v) => v.name);
+    throw new UnknownNameError('tensor', missing, Object.fromEntries(missing.map((n) => [n, nearMatches(n, all)])));
+  }
+  for (const name of names) {
+    const value = graph.ownValue(name)!;
+    if (!value.isGraphOutput) graph.addOutput(value);
+  }
+  return copy;
+}
+
+export { PROTOBUF_LIMIT };
