@@ -30,7 +30,11 @@ function cloneGraph(source: Graph, parent: Graph | undefined): Graph {
     to.metadataProps = from.metadataProps.map(([k, v]) => [k, v]);
   };
   for (const input of source.inputs) copyMeta(input, g.addInput(input.name, input.type));
-  for (const init of source.initializers) copyMeta(init, g.addInitializer(init.initializer!.withName(init.name)));
+  for (const init of source.initializers) {
+    // Share the very Tensor when the name matches: a lazy (external-data) tensor then loads once for both models.
+    const t = init.initializer!;
+    copyMeta(init, g.addInitializer(t.name === init.name ? t : t.withName(init.name)));
+  }
   // Outputs first for all nodes, then inputs: file order may reference later nodes in subgraphs.
   const pairs = source.nodes.map((n) => {
     const node = g.addNodeWithExactOutputs(n.opType, n.name, n.domain, n.outputs.map((o) => o?.name ?? ''));

@@ -22,12 +22,16 @@ export function replaceAllUses(from: Value, to: Value, options: { where?: (use: 
 /**
  * Inserts a node on the edge leaving `value`: the node reads `value` (as input 0 unless the
  * spec gives inputs) and the chosen uses are moved to read the node's output 0 instead.
- * Returns the new node. The node is placed right after the value's producer.
+ * Returns the new node. The node is placed right after the value's producer (first in the graph
+ * when the value is a graph input or initializer), so a sorted node list stays sorted.
  */
 export function insertOnEdge(value: Value, spec: NodeSpec, uses: readonly Use[] = value.uses): Node {
   const graph = value.graph;
   const moving = [...uses];
-  const node = graph.addNode({ ...spec, inputs: spec.inputs ?? [value] }, value.producer && value.producer.graph === graph ? { after: value.producer } : {});
+  // After the producer; a graph input or initializer has none, so the node goes first.
+  const first = graph.nodes[0];
+  const position = value.producer && value.producer.graph === graph ? { after: value.producer } : first ? { before: first } : {};
+  const node = graph.addNode({ ...spec, inputs: spec.inputs ?? [value] }, position);
   const out = node.output(0);
   for (const use of moving) use.node.setInput(use.index, out);
   return node;

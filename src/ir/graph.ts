@@ -142,6 +142,9 @@ export class Graph {
       }
     }
     node.clearInputs();
+    // Nodes of its subgraphs may read values of enclosing scopes: detach them too, or those values
+    // would keep uses by nodes that no longer exist (and never look dead).
+    for (const sub of node.subgraphs()) for (const inner of sub.allNodes()) inner.clearInputs();
     for (const out of node.outputs) if (out) this.values.delete(out.name);
     const at = this.nodes.indexOf(node);
     if (at >= 0) this.nodes.splice(at, 1);
@@ -149,7 +152,8 @@ export class Graph {
 
   /** Renames a value (its producer, uses and graph I/O follow since they hold the object). */
   renameValue(value: Value, newName: string): void {
-    if (this.takenNames.has(newName) && this.lookup(newName) !== value) {
+    const holder = this.lookup(newName);
+    if (holder !== undefined && holder !== value) {
       throw new GraphError(`Cannot rename '${value.name}' to '${newName}': the name is taken.`);
     }
     value.graph.values.delete(value.name);

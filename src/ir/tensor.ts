@@ -51,7 +51,8 @@ export class Tensor {
 
   static fromArray(name: string, type: DataType, dims: readonly number[], array: TypedArray): Tensor {
     const ctor = TYPED_ARRAY_OF[type];
-    if (!ctor || array.constructor !== ctor) {
+    // instanceof, not constructor identity: a Node Buffer is a Uint8Array.
+    if (!ctor || !(array instanceof ctor)) {
       throw new UnsupportedTypeError(`Tensor '${name}': a ${array.constructor.name} cannot hold ${type} elements.`);
     }
     if (array.length !== elementCount(dims)) {

@@ -40,7 +40,7 @@ function notOnnx(source: string, what: string, hint: string, cause?: unknown): M
 /** Turns a protobufjs (or engine) error into a short, user-facing reason. */
 function describeDecodeFailure(error: unknown): string {
   const msg = describeError(error);
-  if (/index out of range/i.test(msg)) return `the data ends in the middle of a field (truncated file?) [${msg}]`;
+  if (/index out of range/i.test(msg)) return `a field runs past the end of the data (file truncated or damaged) [${msg}]`;
   if (/invalid wire type|illegal tag|end group/i.test(msg)) return `the protobuf structure is invalid [${msg}]`;
   if (/utf-?8/i.test(msg)) return 'a name or text field holds bytes that are not valid UTF-8';
   if (/max depth exceeded|call stack/i.test(msg)) return 'messages are nested deeper than protobuf allows (100 levels)';
@@ -103,8 +103,8 @@ function checkModelHeader(model: ModelProto, source: string): void {
       `'${source}' uses ONNX IR version ${ir}; mixq reads IR versions ${MIN_SUPPORTED_IR_VERSION} to ${MAX_SUPPORTED_IR_VERSION}.`,
       {
         hint: newer
-          ? `Re-export with an exporter that targets IR version ${MAX_SUPPORTED_IR_VERSION} or lower (e.g. an onnx release that matches your onnxruntime), or convert it with onnx.version_converter and set model.ir_version accordingly.`
-          : 'Re-export the model with a current exporter (IR version 3 or newer, i.e. onnx 1.1+); e.g. load it with onnx and run onnx.version_converter.convert_version(model, 13).',
+          ? `Re-export with an exporter that targets IR version ${MAX_SUPPORTED_IR_VERSION} or lower (e.g. an onnx release matching your onnxruntime); if the model uses no newer features, setting model.ir_version = ${MAX_SUPPORTED_IR_VERSION} with the onnx Python package also works.`
+          : 'Re-export the model with a current exporter (onnx 1.1 or later writes IR version 3+).',
       },
     );
   }
@@ -129,7 +129,9 @@ export function countUnknownFields(message: unknown): number {
     if (m === null || typeof m !== 'object' || ArrayBuffer.isView(m)) continue;
     if (Array.isArray(m)) {
       // Arrays of numbers/Longs are leaves; only arrays of messages need walking.
-      if (m.length > 0 && typeof m[0] === 'object' && !ArrayBuffer.isView(m[0]) && !isLong(m[0])) stack.push(...m);
+      if (m.length > 0 && typeof m[0] === 'object' && !ArrayBuffer.isView(m[0]) && !isLong(m[0])) {
+        for (const e of m) stack.push(e);
+      }
       continue;
     }
     if (isLong(m)) continue;
@@ -163,14 +165,46 @@ export function checkEncodable(model: ModelProto): void {
 }
 
 /**
+ * A cheap upper-bound-ish estimate of the encoded size, so the writer can allocate once: protobufjs
+ * otherwise grows its buffer by doubling (copying everything each time), which for a model near the
+ * 2 GiB limit means several GiB of peak memory.
+ */
+export function estimateEncodedSize(message: unknown): number {
+  let size = 0;
+  const stack: unknown[] = [message];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'string') size += v.length * 3 + 6;
+    else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') size += 11;
+    else if (ArrayBuffer.isView(v)) size += v.byteLength + 6;
+    else if (Array.isArray(v)) {
+      const first: unknown = v[0];
+      // Arrays of scalars are costed in bulk instead of one stack entry per element.
+      if (typeof first === 'number' || isLong(first)) size += v.length * 11 + 6;
+      else for (const e of v) stack.push(e);
+    } else if (isLong(v)) size += 11;
+    else if (typeof v === 'object') {
+      size += 6;
+      for (const key of Object.keys(v)) stack.push((v as Record<string, unknown>)[key]);
+    }
+  }
+  return size;
+}
+
+/**
  * Encodes a ModelProto to bytes (fields in field-number order, unknown fields re-emitted, as protoc
  * does). Throws InvalidArgumentError if a field holds a value of the wrong type or the result would
  * exceed protobuf's 2 GiB limit (then large tensors must go to external data).
  */
 export function encodeModelProto(model: ModelProto): Uint8Array {
+  const estimate = estimateEncodedSize(model);
+  if (estimate > 2 * MAX_PROTO_BYTES) throw tooLarge(estimate);
   let writer: protobuf.Writer;
   try {
-    writer = ModelProtoType.encode(model as unknown as Record<string, unknown>);
+    writer = protobuf.Writer.create();
+    writer.buf = (writer.constructor as typeof protobuf.Writer).alloc(Math.min(Math.max(estimate, 1024), MAX_PROTO_BYTES + 1024));
+    writer = ModelProtoType.encode(model as unknown as Record<string, unknown>, writer);
   } catch (error) {
     checkEncodable(model); // names the bad field if verify can see it
     throw new InvalidArgumentError(`Cannot encode ModelProto: ${describeError(error)}`, {
@@ -178,11 +212,14 @@ export function encodeModelProto(model: ModelProto): Uint8Array {
       cause: error,
     });
   }
-  if (writer.len > MAX_PROTO_BYTES) {
-    throw new InvalidArgumentError(
-      `The model would take ${writer.len} bytes as one protobuf message; the ONNX/protobuf limit is 2 GiB.`,
-      { hint: 'Save it with external data (large initializers in a separate .data file next to the .onnx).' },
-    );
-  }
-  return writer.finish();
+  if (writer.pos > MAX_PROTO_BYTES) throw tooLarge(writer.pos);
+  // A view when the estimate was close (no second copy of a large model), a tight copy otherwise.
+  return writer.buf.length - writer.pos > (writer.buf.length >> 3) ? writer.finish() : writer.finish(true);
+}
+
+function tooLarge(bytes: number): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `The model would take about ${bytes} bytes as one protobuf message; the ONNX/protobuf limit is 2 GiB.`,
+    { hint: 'Save it with external data (large initializers in a separate .data file next to the .onnx).' },
+  );
 }

@@ -99,8 +99,9 @@ export async function saveModel(model: Model, path: string, options: SaveOptions
   try {
     const placeTensor: TensorPlacer = (t) => (t.byteLength >= threshold ? writer.append(t.bytes()) : undefined);
     const bytes = encodeModelProto(modelToProto(model, { placeTensor }));
-    await writer.commit();
+    // Model first: if it cannot be written, the previous data file is still in place.
     await writeFileAtomic(path, bytes);
+    writer.commit();
   } catch (error) {
     await writer.abort();
     throw error;

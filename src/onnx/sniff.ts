@@ -49,16 +49,23 @@ const SIGNATURES: readonly { sig: number[]; at?: number; what: string; hint: str
   { sig: [0x80, 0x05], what: 'a Python pickle (e.g. a legacy PyTorch checkpoint)', hint: EXPORT_HINT },
 ];
 
-/** True if the first bytes are printable UTF-8/ASCII text (tabs and newlines allowed). */
+/** True if the first bytes are printable text: ASCII without control codes (but tabs, newlines) or valid UTF-8. */
 function looksLikeText(bytes: Uint8Array): boolean {
-  const n = Math.min(bytes.length, 512);
-  let printable = 0;
-  for (let i = 0; i < n; i++) {
-    const b = bytes[i] as number;
-    if (b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b !== 0x7f)) printable++;
-    else return false;
+  const head = bytes.subarray(0, 512);
+  let nonAscii = false;
+  for (const b of head) {
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return false;
+    if (b === 0x7f) return false;
+    if (b >= 0x80) nonAscii = true;
   }
-  return printable > 0;
+  if (!nonAscii) return head.length > 0;
+  try {
+    // stream: a multi-byte character cut off at the 512-byte boundary is not an error.
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function headText(bytes: Uint8Array): string {

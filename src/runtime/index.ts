@@ -1,2 +1,3 @@
 export * from './session.js';
 export * from './tensors.js';
+export * from './infer-types.js';

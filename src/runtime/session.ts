@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { describeError, RuntimeFailureError, UnknownNameError } from '../errors.js';
+import { describeError, MixqError, RuntimeFailureError, UnknownNameError } from '../errors.js';
 import { cloneModel, type HostTensor, type Model } from '../ir/index.js';
 import { PROTOBUF_LIMIT, saveModel, serializeModel } from '../onnx/index.js';
 import { nearMatches } from '../util/near-match.js';
@@ -46,6 +46,8 @@ export class ModelSession {
       const session = await createOrtSession(target, ortOptions);
       return new ModelSession(session);
     } catch (error) {
+      // Our own errors (e.g. EXTERNAL_DATA_MISSING while serialising) already say what to do.
+      if (error instanceof MixqError) throw error;
       throw new RuntimeFailureError(`onnxruntime could not load the model: ${describeError(error)}`, {
         hint: 'The model may use an operator or type the CPU runtime lacks; run `mixq inspect` on it, or report the model.',
         cause: error,
@@ -55,11 +57,12 @@ export class ModelSession {
 
   async run(feeds: Feeds, outputs?: readonly string[]): Promise<Feeds> {
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(name, t);
     let results: ort.InferenceSession.OnnxValueMapType;
     try {
+      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(name, t);
       results = outputs ? await this.session.run(ortFeeds, [...outputs]) : await this.session.run(ortFeeds);
     } catch (error) {
+      if (error instanceof MixqError) throw error;
       throw new RuntimeFailureError(`onnxruntime failed to run the model: ${describeError(error)}`, {
         hint: 'Check that the inputs match the model (names, shapes, types): `mixq inspect <model>` lists them.',
         cause: error,

@@ -1,6 +1,6 @@
 import ort from 'onnxruntime-node';
-import { UnsupportedTypeError } from '../errors.js';
-import type { DataType, HostTensor, TypedArray } from '../ir/index.js';
+import { InvalidArgumentError, UnsupportedTypeError } from '../errors.js';
+import { elementCount, type DataType, type HostTensor, type TypedArray } from '../ir/index.js';
 
 /** Element types that can cross the onnxruntime-node boundary (bfloat16 cannot: keep it inside graphs). */
 const ORT_TYPES: ReadonlySet<DataType> = new Set<DataType>([
@@ -11,6 +11,11 @@ export function toOrtTensor(name: string, t: HostTensor): ort.Tensor {
   if (!ORT_TYPES.has(t.type)) {
     throw new UnsupportedTypeError(`Input '${name}' is ${t.type}, which onnxruntime-node cannot take at the model boundary.`, {
       hint: 'Feed float32 and let the graph cast; bfloat16 works only inside a graph.',
+    });
+  }
+  if (t.data.length !== elementCount(t.dims)) {
+    throw new InvalidArgumentError(`Input '${name}': dims ${JSON.stringify(t.dims)} need ${elementCount(t.dims)} elements, but its data has ${t.data.length}.`, {
+      hint: 'Make the tensor\'s dims match its data (row-major, one array item per element).',
     });
   }
   return new ort.Tensor(t.type as ort.Tensor.Type, t.data as ort.Tensor.DataType, [...t.dims]);

@@ -12,7 +12,7 @@ const SRC = join(import.meta.dirname, '..', '..', 'src');
 function layerOf(file: string): string {
   const rel = relative(SRC, file).replaceAll('\\', '/');
   const top = rel.split('/')[0]!;
-  if (top === 'errors.ts' || top === 'util') return 'base';
+  if (top === 'errors.ts' || top === 'errors.js' || top === 'util') return 'base';
   if ((ORDER as readonly string[]).includes(top)) return top;
   return 'api'; // index.ts, cli/
 }

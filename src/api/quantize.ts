@@ -1,0 +1,125 @@
+import type { Range } from '../calibration/ranges.js';
+import { ConfigError } from '../errors.js';
+import type { Model } from '../ir/index.js';
+import { resolvePrecisionMap, toPrecisionMap } from '../qdq/precision-map.js';
+import type { PlanOptions } from '../qdq/plan.js';
+import type { QParams } from '../qdq/qparams.js';
+import { supportedOpTypes } from '../qdq/registry.js';
+import type { MixedPrecisionTensor, QuantPlan, TensorPrecision } from '../qdq/types.js';
+import { statisticsFromPlan, type PrecisionStatistics } from '../report/statistics.js';
+import { summarizeModel } from '../report/summary.js';
+import { allActivationTensors, buildModel, calibrate, checkRangesCover, plan as makePlan, prepareModel, tensorsToCalibrate } from '../search/pipeline.js';
+import type { QuantizeConfig } from './config.js';
+
+export interface QuantizeResult {
+  /** The QDQ model (the input model is never modified). */
+  readonly model: Model;
+  readonly plan: QuantPlan;
+  /** Calibrated ranges (save with rangesToJson to reuse them). */
+  readonly ranges: ReadonlyMap<string, Range>;
+  readonly qparams: ReadonlyMap<string, QParams>;
+  /** "Mixed Precision Statistics": per op type, how many nodes run at INT8/INT16/BF16/FP16/FP32. */
+  readonly statistics: PrecisionStatistics;
+  /** The precision of every tensor that got Q/DQ or Cast, as a map `quantize` accepts. */
+  readonly mixedPrecisionTensor: MixedPrecisionTensor;
+  readonly parameterBytes: { readonly before: number; readonly after: number };
+  readonly warnings: readonly string[];
+  readonly calibrationSamples: number;
+}
+
+/**
+ * Static quantization to QDQ: calibrate activation ranges, then insert Q/DQ (or Cast) pairs at
+ * the global types, with per-tensor / per-node / per-op-type overrides.
+ */
+export async function quantize(model: Model, config: QuantizeConfig): Promise<QuantizeResult> {
+  const prepared = await prepareModel(model);
+  const planOptions = planOptionsFrom(prepared, config);
+  const plan = makePlan(prepared, planOptions);
+  const warnings = unsupportedWarnings(plan);
+  for (const w of warnings) config.onWarning?.(w);
+  const { ranges, samples } = await rangesFor(prepared, plan, config);
+  const { model: quantized, result } = buildModel(prepared, plan, ranges);
+  return {
+    model: quantized,
+    plan,
+    ranges,
+    qparams: result.qparams,
+    statistics: statisticsFromPlan(plan.nodes),
+    mixedPrecisionTensor: toPrecisionMap(plan.tensors.filter((t) => t.role === 'activation').map((t) => [t.name, t.precision])),
+    parameterBytes: { before: summarizeModel(model).parameterBytes, after: summarizeModel(quantized).parameterBytes },
+    warnings,
+    calibrationSamples: samples,
+  };
+}
+
+async function rangesFor(prepared: Model, plan: QuantPlan, config: QuantizeConfig): Promise<{ ranges: Map<string, Range>; samples: number }> {
+  const cal = config.calibration;
+  if (cal === undefined || typeof cal !== 'object') throw new ConfigError('quantize needs `calibration`: { kind: "data", source } or { kind: "ranges", ranges }.');
+  if (cal.kind === 'ranges') {
+    checkRangesCover(prepared, plan, cal.ranges);
+    return { ranges: new Map(cal.ranges), samples: 0 };
+  }
+  if (cal.kind !== 'data') throw new ConfigError(`Unknown calibration kind '${String((cal as { kind: unknown }).kind)}'.`, { hint: "Use 'data' or 'ranges'." });
+  const onProgress = config.onProgress;
+  return calibrate(prepared, tensorsToCalibrate(prepared, plan), cal.source, {
+    ...(cal.method !== undefined ? { method: cal.method } : {}),
+    ...(cal.batchSize !== undefined ? { batchSize: cal.batchSize } : {}),
+    ...(cal.limit !== undefined ? { limit: cal.limit } : {}),
+    ...(cal.collector !== undefined ? { collector: cal.collector } : {}),
+    ...(cal.tensorsPerPass !== undefined ? { tensorsPerPass: cal.tensorsPerPass } : {}),
+    ...(onProgress ? { onProgress: (done: number, total: number | undefined) => onProgress({ phase: 'calibration', done, total }) } : {}),
+  });
+}
+
+const ACTIVATION_TYPES = new Set(['int8', 'uint8', 'int16', 'uint16']);
+const WEIGHT_TYPES = new Set(['int8', 'uint8', 'int16']);
+
+/** Validates the typed config and turns it into planner options (names checked against the model). */
+export function planOptionsFrom(prepared: Model, config: QuantizeConfig): PlanOptions {
+  const activation = config.activationType ?? 'int8';
+  const weight = config.weightType ?? 'int8';
+  if (!ACTIVATION_TYPES.has(activation)) throw new ConfigError(`activationType '${String(activation)}' is not supported.`, { hint: 'Use int8, uint8, int16 or uint16.' });
+  if (!WEIGHT_TYPES.has(weight)) throw new ConfigError(`weightType '${String(weight)}' is not supported.`, { hint: 'Use int8, uint8 or int16.' });
+  const graph = prepared.graph;
+  const tensorNames = [...graph.ownValues()].map((v) => v.name);
+  const nodeNames = graph.nodes.map((n) => n.name);
+  const opTypesInModel = new Set(graph.nodes.map((n) => n.opType));
+  const tensorPrecision = resolvePrecisionMap(config.mixedPrecisionTensor, tensorNames, 'tensor');
+  const nodePrecision = resolvePrecisionMap(config.nodePrecision, nodeNames, 'node');
+  const byOp = resolvePrecisionMap(config.opTypePrecision, [...opTypesInModel, ...supportedOpTypes()], 'op type');
+  // Node names win over op types.
+  for (const node of graph.nodes) {
+    const p = byOp.get(node.opType);
+    if (p && !nodePrecision.has(node.name)) nodePrecision.set(node.name, p);
+  }
+  checkNames(config.excludeNodes, nodeNames, 'node');
+  checkNames(config.opTypes, [...opTypesInModel, ...supportedOpTypes()], 'op type');
+  return {
+    activation,
+    weight,
+    perChannel: config.perChannel ?? true,
+    symmetricActivation: config.symmetricActivations ?? false,
+    symmetricWeight: config.symmetricWeights ?? true,
+    tensorPrecision,
+    nodePrecision,
+    ...(config.opTypes ? { opTypes: new Set(config.opTypes) } : {}),
+    ...(config.excludeNodes ? { excludeNodes: new Set(config.excludeNodes) } : {}),
+    ...(config.quantizeOptional ? { quantizeOptional: new Set(config.quantizeOptional) } : {}),
+  };
+}
+
+function checkNames(list: readonly string[] | undefined, known: readonly string[], kind: string): void {
+  if (list === undefined) return;
+  resolvePrecisionMap({ Float32: [...new Set(list)] }, known, kind);
+}
+
+function unsupportedWarnings(plan: QuantPlan): string[] {
+  const counts = new Map<string, number>();
+  for (const n of plan.nodes) if (n.status === 'unsupported' || n.status === 'subgraph') counts.set(n.opType, (counts.get(n.opType) ?? 0) + 1);
+  if (counts.size === 0) return [];
+  const list = [...counts].sort((a, b) => a[0].localeCompare(b[0])).map(([op, n]) => `${op} ×${n}`).join(', ');
+  return [`Left float (no quantization handler): ${list}.`];
+}
+
+export { allActivationTensors };
+export type { TensorPrecision };

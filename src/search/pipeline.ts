@@ -1,0 +1,93 @@
+/**
+ * The steps of static quantization, shared by quantize() and the automatic search:
+ * prepare (clone + normalise) → plan → calibrate → build (materialise a plan into a model).
+ * The search plans and builds many times over one preparation and one calibration.
+ */
+import { collectRanges } from '../calibration/collect.js';
+import type { CalibrationMethod, Range } from '../calibration/ranges.js';
+import type { CalibrationSource } from '../calibration/sources/types.js';
+import { validateAgainstModelInputs } from '../calibration/sources/index.js';
+import type { CollectorOptions } from '../calibration/collectors/index.js';
+import { ConfigError } from '../errors.js';
+import { cloneModel, constantsToInitializers, isFloatType, type Model } from '../ir/index.js';
+import { materialize, type MaterializeResult } from '../qdq/materialize.js';
+import { planQuantization, type PlanOptions } from '../qdq/plan.js';
+import type { QuantPlan } from '../qdq/types.js';
+import { inferMissingTypes } from '../runtime/index.js';
+
+/** A private copy of the user's model with weights normalised (Constant nodes → initializers). */
+export async function prepareModel(model: Model): Promise<Model> {
+  const prepared = cloneModel(model);
+  constantsToInitializers(prepared.graph);
+  // Handlers must know which tensors are float; most exporters write no value_info.
+  await inferMissingTypes(prepared);
+  return prepared;
+}
+
+/** Float tensors whose ranges the plan needs from calibration. */
+export function tensorsToCalibrate(model: Model, plan: QuantPlan): string[] {
+  const names = new Set<string>();
+  for (const t of plan.tensors) if (t.role === 'activation' && t.scale.kind !== 'fixed') names.add(t.name);
+  for (const c of plan.conversions) names.add(c.tensor);
+  return [...names].filter((n) => {
+    const v = model.graph.ownValue(n);
+    return v !== undefined && !v.initializer && (v.elemType === undefined || isFloatType(v.elemType));
+  });
+}
+
+/** Every float activation of the main graph: calibrating them all once lets any later plan be built. */
+export function allActivationTensors(model: Model): string[] {
+  const names: string[] = [];
+  for (const v of model.graph.inputs) if (!v.initializer && (v.elemType === undefined || v.elemType === 'float32')) names.push(v.name);
+  for (const node of model.graph.nodes) {
+    if (node.opType === 'Constant' || node.opType === 'Shape' || node.opType === 'Size') continue;
+    for (const out of node.outputs) if (out && (out.elemType === undefined || out.elemType === 'float32')) names.push(out.name);
+  }
+  return names;
+}
+
+export interface CalibrateOptions {
+  readonly method?: CalibrationMethod;
+  readonly batchSize?: number;
+  readonly limit?: number;
+  readonly collector?: CollectorOptions;
+  readonly tensorsPerPass?: number;
+  readonly onProgress?: (done: number, total: number | undefined) => void;
+}
+
+export async function calibrate(model: Model, tensors: readonly string[], source: CalibrationSource, options: CalibrateOptions = {}): Promise<{ ranges: Map<string, Range>; samples: number }> {
+  const inputs = model.graph.inputs
+    .filter((v) => !v.initializer)
+    .map((v) => ({ name: v.name, type: v.elemType ?? 'float32', dims: v.shape ?? [] }));
+  const checked = await validateAgainstModelInputs(source, inputs);
+  const result = await collectRanges(model, tensors, checked, {
+    method: options.method ?? 'minmax',
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.collector !== undefined ? { collector: options.collector } : {}),
+    ...(options.tensorsPerPass !== undefined ? { tensorsPerPass: options.tensorsPerPass } : {}),
+    ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+  });
+  return { ranges: result.ranges, samples: result.samples };
+}
+
+/** Builds the QDQ model of a plan on a fresh copy of the prepared model. */
+export function buildModel(prepared: Model, plan: QuantPlan, ranges: ReadonlyMap<string, Range>): { model: Model; result: MaterializeResult } {
+  const model = cloneModel(prepared);
+  const result = materialize(model, plan, { ranges });
+  return { model, result };
+}
+
+export function plan(prepared: Model, options: PlanOptions): QuantPlan {
+  return planQuantization(prepared, options);
+}
+
+/** Fails early, with a clear message, on ranges that miss tensors the plan needs. */
+export function checkRangesCover(model: Model, plan: QuantPlan, ranges: ReadonlyMap<string, Range>): void {
+  const missing = tensorsToCalibrate(model, plan).filter((t) => !ranges.has(t));
+  if (missing.length > 0) {
+    throw new ConfigError(`The given ranges lack ${missing.length} tensor(s) this plan quantizes: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}.`, {
+      hint: 'Use ranges collected on the same model, or calibrate with data.',
+    });
+  }
+}
