@@ -6,7 +6,7 @@
 import { collectRanges } from '../calibration/collect.js';
 import type { CalibrationMethod, Range } from '../calibration/ranges.js';
 import type { CalibrationSource } from '../calibration/sources/types.js';
-import { validateAgainstModelInputs } from '../calibration/sources/index.js';
+import { validateAgainstModelInputs } from '../calibration/sources/validate.js';
 import type { CollectorOptions } from '../calibration/collectors/index.js';
 import { ConfigError } from '../errors.js';
 import { cloneModel, constantsToInitializers, isFloatType, type Model } from '../ir/index.js';
