@@ -29,7 +29,8 @@ export function describeValue(value: unknown): string {
 export function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], path: string, issues: Issues): void {
   for (const key of Object.keys(obj)) {
     if (allowed.includes(key)) continue;
-    const near = nearMatches(key, allowed, 1);
+    // A key already present is not what a misspelt one meant.
+    const near = nearMatches(key, allowed.filter((k) => !(k in obj)), 1);
     const suggestion = near.length > 0 ? ` (did you mean "${near[0]}"?)` : ` (allowed: ${allowed.join(', ')})`;
     issues.push(`${childPath(path, key)}: unknown key${suggestion}`);
   }

@@ -1,0 +1,76 @@
+import type { CalibrationSource } from '../calibration/sources/types.js';
+import { ConfigError } from '../errors.js';
+import type { Model } from '../ir/index.js';
+import type { TensorPrecision } from '../qdq/types.js';
+import { autoSearch, assertOptions, type AutoSearchResult } from '../search/auto.js';
+import type { CandidateSelection } from '../search/candidates.js';
+import { prepareModel } from '../search/pipeline.js';
+import type { Target } from '../search/targets.js';
+import { statisticsFromPlan, type PrecisionStatistics } from '../report/statistics.js';
+import type { ProgressEvent, QuantizeConfig } from './config.js';
+import { planOptionsFrom } from './quantize.js';
+
+export interface AutoMixedPrecisionOptions
+  extends Omit<QuantizeConfig, 'calibration' | 'onProgress' | 'activationType' | 'weightType'> {
+  /** Calibration data; also the data the output metrics are measured on. */
+  readonly calibration: CalibrationSource;
+  readonly calibrationMethod?: 'minmax' | 'percentile' | 'entropy' | 'mse';
+  readonly batchSize?: number;
+  readonly target: Target;
+  /** The wide starting point (default A16W8). */
+  readonly wide?: { readonly activationType: 'int16' | 'uint16' | 'int8' | 'uint8'; readonly weightType: 'int8' | 'uint8' | 'int16' };
+  /** What a narrowed layer becomes (default A8W8). */
+  readonly narrow?: { readonly activationType: 'int8' | 'uint8' | 'int16'; readonly weightType: 'int8' | 'uint8' | 'int16' };
+  readonly candidates?: CandidateSelection;
+  /** 'bisect' (default): bisection + retries; 'greedy': Quark's legacy sweep. */
+  readonly strategy?: 'bisect' | 'greedy';
+  /** BF16 → FP32 per-layer fallback when the wide model misses the target (default true). */
+  readonly fallback?: boolean;
+  /** Directory for the on-disk sensitivity cache (reruns and interrupted runs resume). */
+  readonly cacheDir?: string;
+  readonly maxEvaluations?: number;
+  readonly timeoutMs?: number;
+  readonly onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface AutoMixedPrecisionResult extends AutoSearchResult {
+  readonly statistics: PrecisionStatistics;
+}
+
+/**
+ * Quantizes wide (A16W8), measures each layer's sensitivity to A8W8, and narrows as many layers
+ * as the target allows. The returned `mixedPrecisionTensor` reproduces the model with quantize().
+ */
+export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisionOptions): Promise<AutoMixedPrecisionResult> {
+  const loose = options as unknown as Record<string, unknown>;
+  if ('l2Target' in loose || 'top1AccTarget' in loose) {
+    throw new ConfigError('Give exactly one `target` ({ kind: "metric", ... } or { kind: "top1", ... }), not l2Target / top1AccTarget.', {
+      hint: 'Quark drops one of two targets silently; mixq asks you to choose.',
+    });
+  }
+  const wide = options.wide ?? { activationType: 'int16', weightType: 'int8' };
+  const narrow = options.narrow ?? { activationType: 'int8', weightType: 'int8' };
+  const prepared = await prepareModel(model);
+  const planOptions = planOptionsFrom(prepared, { ...options, calibration: { kind: 'ranges', ranges: new Map() }, activationType: wide.activationType, weightType: wide.weightType });
+  const searchOptions = {
+    source: options.calibration,
+    target: options.target,
+    wide: planOptions,
+    narrow: { activation: narrow.activationType as TensorPrecision, weight: narrow.weightType as TensorPrecision },
+    ...(options.candidates ? { candidates: options.candidates } : {}),
+    ...(options.strategy ? { strategy: options.strategy } : {}),
+    ...(options.fallback !== undefined ? { fallback: options.fallback } : {}),
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.calibrationMethod ? { calibrationMethod: options.calibrationMethod } : {}),
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    ...(options.maxEvaluations !== undefined ? { maxEvaluations: options.maxEvaluations } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    ...(options.onProgress
+      ? { onProgress: (phase: ProgressEvent['phase'], done: number, total: number | undefined, detail?: string) => options.onProgress!({ phase, done, total, ...(detail ? { detail } : {}) }) }
+      : {}),
+  };
+  assertOptions(searchOptions);
+  const result = await autoSearch(prepared, searchOptions);
+  return { ...result, statistics: statisticsFromPlan(result.plan.nodes) };
+}

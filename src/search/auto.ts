@@ -1,0 +1,229 @@
+import type { Range } from '../calibration/ranges.js';
+import type { CalibrationSource } from '../calibration/sources/types.js';
+import { ConfigError, MixqError } from '../errors.js';
+import type { Model } from '../ir/index.js';
+import type { PlanOptions } from '../qdq/plan.js';
+import { toPrecisionMap } from '../qdq/precision-map.js';
+import type { MixedPrecisionTensor, QuantPlan, TensorPrecision } from '../qdq/types.js';
+import { serializeModel } from '../onnx/index.js';
+import { findCandidateGroups, precisionOverrides, requireCandidates, type CandidateGroup, type CandidateSelection } from './candidates.js';
+import { Evaluator } from './evaluator.js';
+import { lowerIsBetter, metricValue, type MetricName, type OutputMetrics } from './metrics.js';
+import { allActivationTensors, calibrate, plan as makePlan } from './pipeline.js';
+import { hashParts, SensitivityCache } from './sensitivity-cache.js';
+import { bisectThenRetry, greedySweep, smallestPassingPrefix, type Budget } from './strategy.js';
+import { badness, meets, validateTarget, type Measurement, type Target } from './targets.js';
+
+export interface AutoSearchOptions {
+  readonly source: CalibrationSource;
+  readonly target: Target;
+  /** Planner options of the wide model (A16W8 by default, set by the caller). */
+  readonly wide: PlanOptions;
+  /** Types a narrowed layer gets (default int8 activations, int8 weights). */
+  readonly narrow?: { readonly activation: TensorPrecision; readonly weight: TensorPrecision };
+  readonly candidates?: CandidateSelection;
+  readonly strategy?: 'bisect' | 'greedy';
+  /** Fall back to BF16 then FP32 per layer when the wide model misses the target (default true). */
+  readonly fallback?: boolean;
+  readonly batchSize?: number;
+  readonly calibrationMethod?: 'minmax' | 'percentile' | 'entropy' | 'mse';
+  /** Directory for the sensitivity cache (undefined = no cache). */
+  readonly cacheDir?: string;
+  readonly maxEvaluations?: number;
+  readonly timeoutMs?: number;
+  readonly onProgress?: (phase: 'calibration' | 'sensitivity' | 'search', done: number, total: number | undefined, detail?: string) => void;
+  readonly onWarning?: (message: string) => void;
+}
+
+export interface LayerResult {
+  readonly name: string;
+  readonly op: string;
+  readonly nodes: readonly string[];
+  readonly sensitivity: number;
+  readonly precision: TensorPrecision;
+}
+
+export interface AutoSearchResult {
+  readonly model: Model;
+  readonly plan: QuantPlan;
+  readonly mixedPrecisionTensor: MixedPrecisionTensor;
+  readonly ranges: ReadonlyMap<string, Range>;
+  readonly met: boolean;
+  readonly message: string;
+  readonly evaluations: number;
+  readonly sensitivityEvaluations: number;
+  readonly searchEvaluations: number;
+  readonly retried: number;
+  readonly cachedSensitivities: number;
+  readonly seconds: number;
+  readonly sensitivityMetric: MetricName;
+  readonly layers: readonly LayerResult[];
+  readonly baseline: { readonly float?: number; readonly wide: MeasurementSummary };
+  readonly final: MeasurementSummary;
+  readonly stoppedEarly: boolean;
+}
+
+export interface MeasurementSummary extends OutputMetrics {
+  readonly score?: number;
+}
+
+const summary = (m: Measurement): MeasurementSummary => (m.score === undefined ? { ...m.metrics } : { ...m.metrics, score: m.score });
+
+export async function autoSearch(prepared: Model, options: AutoSearchOptions): Promise<AutoSearchResult> {
+  const started = Date.now();
+  validateTarget(options.target);
+  const target = options.target;
+  const narrow = options.narrow ?? { activation: 'int8', weight: 'int8' };
+  const progress = options.onProgress ?? (() => {});
+  const widePlan = makePlan(prepared, options.wide);
+  const groups = findCandidateGroups(prepared, widePlan, options.candidates);
+  requireCandidates(groups, options.candidates ?? {});
+
+  const { ranges } = await calibrate(prepared, allActivationTensors(prepared), options.source, {
+    method: options.calibrationMethod ?? 'minmax',
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    onProgress: (d, t) => progress('calibration', d, t),
+  });
+  const withScore = target.kind === 'top1';
+  const evaluator = await Evaluator.create(prepared, ranges, options.source, {
+    batchSize: options.batchSize ?? 32,
+    outputIndex: target.kind === 'metric' ? (target.outputIndex ?? 0) : 0,
+    ...(target.kind === 'top1' ? { evaluate: target.evaluate, ...(target.scoreRange ? { scoreRange: target.scoreRange } : {}) } : {}),
+  });
+  const budget: Budget = {
+    exhausted: () =>
+      (options.maxEvaluations !== undefined && evaluator.evaluations >= options.maxEvaluations) || (options.timeoutMs !== undefined && Date.now() - started >= options.timeoutMs),
+  };
+  const planFor = (overrides: Map<string, TensorPrecision>): QuantPlan => {
+    const merged = new Map(options.wide.tensorPrecision ?? []);
+    for (const [k, v] of overrides) merged.set(k, v);
+    return makePlan(prepared, { ...options.wide, tensorPrecision: merged });
+  };
+
+  const floatScore = withScore ? await evaluator.scoreFloat() : undefined;
+  const wideMeasure = await evaluator.measure(widePlan, withScore);
+  const reference = target.kind === 'top1' ? (target.relativeTo === 'float' ? floatScore : wideMeasure.score) : undefined;
+
+  const metric: MetricName = target.kind === 'metric' ? target.metric : 'l2';
+  const cacheKey = hashParts([serializeModel(prepared) ?? new Uint8Array(0), JSON.stringify([...ranges]), JSON.stringify({ wide: { ...options.wide, tensorPrecision: [...(options.wide.tensorPrecision ?? [])], nodePrecision: [...(options.wide.nodePrecision ?? [])] }, narrow, metric, batch: options.batchSize ?? 32 }), evaluator.referenceDigest()]);
+  const cache = SensitivityCache.open(options.cacheDir, cacheKey);
+  const cachedSensitivities = groups.filter((g) => cache.get(g.id) !== undefined).length;
+  const sensitivities = new Map<string, number>();
+  const evalsBeforeSensitivity = evaluator.evaluations;
+  for (const [i, g] of groups.entries()) {
+    let s = cache.get(g.id);
+    if (s === undefined) {
+      const m = await evaluator.metricsOf(planFor(precisionOverrides([g], narrow.activation, narrow.weight)));
+      s = metricValue(m, metric);
+      cache.set(g.id, s);
+    }
+    sensitivities.set(g.id, s);
+    progress('sensitivity', i + 1, groups.length, g.id);
+  }
+  const sensitivityEvaluations = evaluator.evaluations - evalsBeforeSensitivity;
+  const sign = lowerIsBetter(metric) ? 1 : -1;
+  const order = [...groups].sort((a, b) => sign * (sensitivities.get(a.id)! - sensitivities.get(b.id)!) || a.id.localeCompare(b.id));
+
+  let best = { plan: widePlan, measure: wideMeasure as Measurement & { model: Model }, precisions: new Map<string, TensorPrecision>() };
+  const wideMeets = meets(target, wideMeasure, reference);
+  const trials: { done: number } = { done: 0 };
+  const trial = async (overrides: Map<string, TensorPrecision>): Promise<boolean> => {
+    const p = planFor(overrides);
+    const m = await evaluator.measure(p, withScore);
+    progress('search', ++trials.done, undefined);
+    const ok = meets(target, m, reference);
+    const bestMeets = meets(target, best.measure, reference);
+    if ((ok && (!bestMeets || overrides.size >= best.precisions.size)) || (!ok && !bestMeets && badness(target, m, reference) < badness(target, best.measure, reference))) {
+      best = { plan: p, measure: m, precisions: overrides };
+    }
+    return ok;
+  };
+
+  const evalsBeforeSearch = evaluator.evaluations;
+  let retried = 0;
+  let stoppedEarly = false;
+  let message: string;
+  let met: boolean;
+  const chosen = new Map<string, TensorPrecision>();
+  if (wideMeets) {
+    const select = (idx: readonly number[]) => precisionOverrides(idx.map((i) => order[i]!), narrow.activation, narrow.weight);
+    const search = options.strategy === 'greedy' ? greedySweep : bisectThenRetry;
+    const outcome = await search(order.length, (idx) => trial(select(idx)), budget);
+    retried = outcome.retried;
+    stoppedEarly = outcome.stoppedEarly;
+    // The accepted set was measured during the search (or is the wide model itself).
+    const accepted = select(outcome.accepted);
+    if (accepted.size > 0 && best.precisions !== accepted && !sameMap(best.precisions, accepted)) await trial(accepted);
+    for (const i of outcome.accepted) chosen.set(order[i]!.id, narrow.activation);
+    met = true;
+    message = `Narrowed ${outcome.accepted.length} of ${order.length} layer group(s) to ${narrow.activation}${stoppedEarly ? ' (budget ran out: best model so far)' : ''}.`;
+  } else {
+    const result = await fallBack(order.slice().reverse(), trial, budget, options, chosen);
+    met = result.met;
+    stoppedEarly = result.stoppedEarly;
+    message = result.message;
+    options.onWarning?.(message);
+  }
+  const final = best.measure;
+  const layers: LayerResult[] = groups.map((g) => ({
+    name: g.id,
+    op: g.opTypes.join('/'),
+    nodes: g.nodes,
+    sensitivity: sensitivities.get(g.id)!,
+    precision: chosen.get(g.id) ?? options.wide.activation,
+  }));
+  return {
+    model: final.model,
+    plan: best.plan,
+    mixedPrecisionTensor: toPrecisionMap(best.plan.tensors.filter((t) => t.role !== 'bias').map((t) => [t.name, t.precision])),
+    ranges,
+    met,
+    message,
+    evaluations: evaluator.evaluations,
+    sensitivityEvaluations,
+    searchEvaluations: evaluator.evaluations - evalsBeforeSearch,
+    retried,
+    cachedSensitivities,
+    seconds: (Date.now() - started) / 1000,
+    sensitivityMetric: metric,
+    layers,
+    baseline: { ...(floatScore !== undefined ? { float: floatScore } : {}), wide: summary(wideMeasure) },
+    final: summary(final),
+    stoppedEarly,
+  };
+}
+
+function sameMap(a: Map<string, TensorPrecision>, b: Map<string, TensorPrecision>): boolean {
+  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+}
+
+/** The wide model misses the target: widen the most sensitive groups to BF16, then to FP32. */
+async function fallBack(
+  mostHarmfulFirst: CandidateGroup[],
+  trial: (o: Map<string, TensorPrecision>) => Promise<boolean>,
+  budget: Budget,
+  options: AutoSearchOptions,
+  chosen: Map<string, TensorPrecision>,
+): Promise<{ met: boolean; stoppedEarly: boolean; message: string }> {
+  const prefix = 'The wide model already misses the target.';
+  if (options.fallback === false) {
+    return { met: false, stoppedEarly: false, message: `${prefix} Fallback is off: returning the wide model.` };
+  }
+  for (const level of ['bfloat16', 'float32'] as const) {
+    const select = (idx: readonly number[]) => precisionOverrides(idx.map((i) => mostHarmfulFirst[i]!), level, level);
+    const { k } = await smallestPassingPrefix(mostHarmfulFirst.length, (idx) => trial(select(idx)), budget);
+    if (k !== undefined) {
+      for (const g of mostHarmfulFirst.slice(0, k)) chosen.set(g.id, level);
+      return { met: true, stoppedEarly: false, message: `${prefix} Fell back ${k} layer group(s) to ${level === 'bfloat16' ? 'BF16' : 'FP32'}; the target now holds.` };
+    }
+    if (budget.exhausted()) break;
+  }
+  return { met: false, stoppedEarly: budget.exhausted(), message: `${prefix} No model met it, even with every candidate layer in FP32; the best model found is returned.` };
+}
+
+export function assertOptions(options: AutoSearchOptions): void {
+  if (options.maxEvaluations !== undefined && !(options.maxEvaluations >= 1)) throw new ConfigError('maxEvaluations must be ≥ 1.');
+  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new ConfigError('timeoutMs must be > 0.');
+}
+
+export { MixqError };

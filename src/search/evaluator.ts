@@ -1,0 +1,135 @@
+import type { Range } from '../calibration/ranges.js';
+import type { CalibrationSource } from '../calibration/sources/types.js';
+import { describeError, EvaluateError, MixqError } from '../errors.js';
+import type { HostTensor, Model } from '../ir/index.js';
+import type { QuantPlan } from '../qdq/types.js';
+import { ModelSession } from '../runtime/index.js';
+import { MetricAccumulator, type OutputMetrics } from './metrics.js';
+import { buildModel } from './pipeline.js';
+import { hashParts } from './sensitivity-cache.js';
+import type { EvaluateFunction, Measurement, ModelHandle } from './targets.js';
+
+export interface EvaluatorOptions {
+  readonly batchSize: number;
+  /** Which model output the metrics compare (Quark's OutputIndex; default 0). */
+  readonly outputIndex: number;
+  readonly evaluate?: EvaluateFunction;
+  readonly scoreRange?: readonly [number, number];
+}
+
+/**
+ * Runs candidate models over the calibration data and compares their output with the float
+ * model's, which is computed once. Counts every full pass (an "evaluation").
+ */
+export class Evaluator {
+  evaluations = 0;
+  private constructor(
+    private readonly prepared: Model,
+    private readonly ranges: ReadonlyMap<string, Range>,
+    private readonly source: CalibrationSource,
+    private readonly options: EvaluatorOptions,
+    private readonly outputName: string,
+    private readonly reference: Float32Array[],
+  ) {}
+
+  static async create(prepared: Model, ranges: ReadonlyMap<string, Range>, source: CalibrationSource, options: EvaluatorOptions): Promise<Evaluator> {
+    const output = prepared.graph.outputs[options.outputIndex];
+    if (!output) {
+      throw new MixqError('INVALID_CONFIG', `outputIndex ${options.outputIndex} is out of range: the model has ${prepared.graph.outputs.length} output(s).`, {
+        hint: `Use an index from 0 to ${prepared.graph.outputs.length - 1}.`,
+      });
+    }
+    const reference: Float32Array[] = [];
+    const session = await ModelSession.create(prepared, { optimization: 'disabled' });
+    try {
+      for await (const feed of source.batches(options.batchSize)) {
+        const out = await session.run(feed, [output.name]);
+        reference.push(Float32Array.from(out[output.name]!.data as Float32Array));
+      }
+    } finally {
+      await session.close();
+    }
+    const evaluator = new Evaluator(prepared, ranges, source, options, output.name, reference);
+    evaluator.evaluations = 1;
+    return evaluator;
+  }
+
+  /** A digest of the float outputs on the calibration data (changes when the data does). */
+  referenceDigest(): string {
+    return hashParts(this.reference.map((r) => new Uint8Array(r.buffer, r.byteOffset, r.byteLength)));
+  }
+
+  /** Output metrics of a plan's model on the calibration data (one evaluation). */
+  async metricsOf(plan: QuantPlan): Promise<OutputMetrics> {
+    const { model } = buildModel(this.prepared, plan, this.ranges);
+    const session = await ModelSession.create(model, { optimization: 'disabled' });
+    try {
+      return await this.compare(session);
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** Metrics plus, when an evaluate function is set, its score (one evaluation). */
+  async measure(plan: QuantPlan, withScore: boolean): Promise<Measurement & { model: Model }> {
+    const { model } = buildModel(this.prepared, plan, this.ranges);
+    const session = await ModelSession.create(model, { optimization: 'disabled' });
+    try {
+      const metrics = await this.compare(session);
+      const score = withScore ? await this.score(session) : undefined;
+      return score === undefined ? { metrics, model } : { metrics, score, model };
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** The user's score of the float model (counts as an evaluation). */
+  async scoreFloat(): Promise<number> {
+    const session = await ModelSession.create(this.prepared, { optimization: 'disabled' });
+    try {
+      this.evaluations++;
+      return await this.score(session);
+    } finally {
+      await session.close();
+    }
+  }
+
+  private async compare(session: ModelSession): Promise<OutputMetrics> {
+    this.evaluations++;
+    const acc = new MetricAccumulator();
+    let b = 0;
+    for await (const feed of this.source.batches(this.options.batchSize)) {
+      const out = await session.run(feed, [this.outputName]);
+      const actual = out[this.outputName]!;
+      const ref = this.reference[b++]!;
+      const perSample = ref.length / Math.max(1, actual.dims[0] ?? 1);
+      acc.add(ref, actual.data as Float32Array, perSample);
+    }
+    return acc.result();
+  }
+
+  private async score(session: ModelSession): Promise<number> {
+    const evaluate = this.options.evaluate;
+    if (!evaluate) throw new EvaluateError('No evaluate function was given.');
+    const handle: ModelHandle = {
+      inputNames: session.inputNames,
+      outputNames: session.outputNames,
+      run: (feeds: Record<string, HostTensor>) => session.run(feeds),
+    };
+    let value: unknown;
+    try {
+      value = await evaluate(handle);
+    } catch (error) {
+      if (error instanceof MixqError && error.code !== 'EVALUATE_FAILED' && error.code !== 'RUNTIME_FAILURE') throw error;
+      throw new EvaluateError(`The evaluate function threw: ${describeError(error)}`, { hint: 'Fix the evaluate function; run it on the float model first to check it.', cause: error });
+    }
+    const [lo, hi] = this.options.scoreRange ?? [0, 1];
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      throw new EvaluateError(`The evaluate function returned ${typeof value === 'number' ? 'NaN' : JSON.stringify(value) ?? typeof value}, not a number.`, { hint: 'Return the score as a number, e.g. top-1 accuracy in 0..1.' });
+    }
+    if (value < lo || value > hi) {
+      throw new EvaluateError(`The evaluate function returned ${value}, outside the declared score range [${lo}, ${hi}].`, { hint: 'Return a score in the declared range, or declare the range (scoreRange).' });
+    }
+    return value;
+  }
+}

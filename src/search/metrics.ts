@@ -1,0 +1,81 @@
+/**
+ * Output-difference metrics between the float model and a quantized one, accumulated batch by
+ * batch over the calibration data (nothing but running sums is kept).
+ */
+export type MetricName = 'l2' | 'relative-l2' | 'sqnr' | 'cosine';
+
+export interface OutputMetrics {
+  /** Quark's average L2: mean over samples of ||float − quant||₂ (raw, not normalised). */
+  readonly l2: number;
+  /** Mean over samples of ||float − quant||₂ / ||float||₂. */
+  readonly relativeL2: number;
+  /** Signal-to-quantization-noise ratio over all outputs, in dB (higher is better). */
+  readonly sqnr: number;
+  /** Mean per-sample cosine similarity (1 = identical direction). */
+  readonly cosine: number;
+  readonly samples: number;
+}
+
+export class MetricAccumulator {
+  private l2Sum = 0;
+  private relSum = 0;
+  private cosSum = 0;
+  private signal = 0;
+  private noise = 0;
+  private samples = 0;
+
+  /** Adds a batch: `reference` and `actual` are [batch, ...] with `perSample` values each. */
+  add(reference: Float32Array, actual: Float32Array, perSample: number): void {
+    const n = reference.length / perSample;
+    for (let s = 0; s < n; s++) {
+      let diff2 = 0;
+      let ref2 = 0;
+      let act2 = 0;
+      let dot = 0;
+      for (let i = s * perSample; i < (s + 1) * perSample; i++) {
+        const r = reference[i]!;
+        const a = actual[i]!;
+        const d = r - a;
+        diff2 += d * d;
+        ref2 += r * r;
+        act2 += a * a;
+        dot += r * a;
+      }
+      this.l2Sum += Math.sqrt(diff2);
+      this.relSum += ref2 > 0 ? Math.sqrt(diff2 / ref2) : Math.sqrt(diff2);
+      this.cosSum += ref2 > 0 && act2 > 0 ? dot / Math.sqrt(ref2 * act2) : ref2 === act2 ? 1 : 0;
+      this.signal += ref2;
+      this.noise += diff2;
+      this.samples++;
+    }
+  }
+
+  result(): OutputMetrics {
+    const n = Math.max(1, this.samples);
+    return {
+      l2: this.l2Sum / n,
+      relativeL2: this.relSum / n,
+      sqnr: this.noise === 0 ? Infinity : 10 * Math.log10(this.signal / this.noise),
+      cosine: this.cosSum / n,
+      samples: this.samples,
+    };
+  }
+}
+
+/** The value of one metric, and whether lower is better. */
+export function metricValue(m: OutputMetrics, name: MetricName): number {
+  switch (name) {
+    case 'l2':
+      return m.l2;
+    case 'relative-l2':
+      return m.relativeL2;
+    case 'sqnr':
+      return m.sqnr;
+    case 'cosine':
+      return m.cosine;
+  }
+}
+
+export function lowerIsBetter(name: MetricName): boolean {
+  return name === 'l2' || name === 'relative-l2';
+}

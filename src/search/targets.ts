@@ -1,0 +1,78 @@
+import { ConfigError } from '../errors.js';
+import type { HostTensor } from '../ir/index.js';
+import { lowerIsBetter, metricValue, type MetricName, type OutputMetrics } from './metrics.js';
+
+/** What a user's evaluate function receives: a way to run the candidate model on their own data. */
+export interface ModelHandle {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>>;
+}
+
+/** Scores a candidate model (higher is better), e.g. top-1 accuracy in 0..1. */
+export type EvaluateFunction = (model: ModelHandle) => number | Promise<number>;
+
+export type Target =
+  /** An output metric on the calibration data (Quark's L2Target is `{ kind: 'metric', metric: 'l2', threshold }`). */
+  | { readonly kind: 'metric'; readonly metric: MetricName; readonly threshold: number; readonly outputIndex?: number }
+  /**
+   * Quark's Top1AccTarget: the score drop allowed. `relativeTo` says what the drop is measured
+   * against (Quark: the float model); `mode` whether it is in score units or a fraction.
+   */
+  | {
+      readonly kind: 'top1';
+      readonly maxDrop: number;
+      readonly evaluate: EvaluateFunction;
+      readonly relativeTo: 'float' | 'wide';
+      readonly mode: 'absolute' | 'relative';
+      /** Declared score range; a score outside it is an error (default [0, 1]). */
+      readonly scoreRange?: readonly [number, number];
+    };
+
+/** A measured candidate: output metrics, and the evaluate score when the target uses one. */
+export interface Measurement {
+  readonly metrics: OutputMetrics;
+  readonly score?: number;
+}
+
+export function validateTarget(target: Target): void {
+  if (typeof target !== 'object' || target === null) throw new ConfigError('A target is required: { kind: "metric", metric: "l2", threshold } or { kind: "top1", maxDrop, evaluate, relativeTo, mode }.');
+  if (target.kind === 'metric') {
+    if (!['l2', 'relative-l2', 'sqnr', 'cosine'].includes(target.metric)) throw new ConfigError(`Unknown metric '${String(target.metric)}'.`, { hint: 'Use l2, relative-l2, sqnr or cosine.' });
+    if (!Number.isFinite(target.threshold)) throw new ConfigError(`The ${target.metric} target must be a finite number (got ${String(target.threshold)}).`);
+    if (lowerIsBetter(target.metric) && target.threshold < 0) throw new ConfigError(`An ${target.metric} target cannot be negative (got ${target.threshold}).`);
+    return;
+  }
+  if (target.kind === 'top1') {
+    if (typeof target.evaluate !== 'function') throw new ConfigError('A top-1 target needs an `evaluate` function.', { hint: 'Pass evaluate: async (model) => accuracy.' });
+    if (!Number.isFinite(target.maxDrop) || target.maxDrop < 0) throw new ConfigError(`top1 maxDrop must be a number ≥ 0 (got ${String(target.maxDrop)}).`);
+    if (target.relativeTo !== 'float' && target.relativeTo !== 'wide') throw new ConfigError("top1 target needs relativeTo: 'float' (Quark's meaning) or 'wide'.");
+    if (target.mode !== 'absolute' && target.mode !== 'relative') throw new ConfigError("top1 target needs mode: 'absolute' or 'relative'.");
+    return;
+  }
+  throw new ConfigError(`Unknown target kind '${String((target as { kind: unknown }).kind)}'.`, { hint: "Use 'metric' or 'top1'." });
+}
+
+/** Whether a measurement meets the target; `reference` is the score the drop is measured from. */
+export function meets(target: Target, m: Measurement, reference: number | undefined): boolean {
+  if (target.kind === 'metric') {
+    const v = metricValue(m.metrics, target.metric);
+    return lowerIsBetter(target.metric) ? v <= target.threshold : v >= target.threshold;
+  }
+  if (m.score === undefined || reference === undefined) return false;
+  return drop(target, m.score, reference) <= target.maxDrop + 1e-12;
+}
+
+export function drop(target: Extract<Target, { kind: 'top1' }>, score: number, reference: number): number {
+  const d = reference - score;
+  return target.mode === 'absolute' ? d : reference === 0 ? (d > 0 ? Infinity : 0) : d / reference;
+}
+
+/** A single number where lower is better, to pick the best of several failing candidates. */
+export function badness(target: Target, m: Measurement, reference: number | undefined): number {
+  if (target.kind === 'metric') {
+    const v = metricValue(m.metrics, target.metric);
+    return lowerIsBetter(target.metric) ? v : -v;
+  }
+  return m.score === undefined || reference === undefined ? Infinity : drop(target, m.score, reference);
+}
