@@ -60,16 +60,17 @@ function computeAllQParams(model: Model, plan: QuantPlan, ranges: ReadonlyMap<st
     if (!r) throw new GraphError(`No calibration range for tensor '${name}'.`, { hint: 'Calibrate with the same model and plan, or delete a stale ranges file.' });
     return r;
   };
-  const visit = (t: TensorPlan, depth = 0): QParams | undefined => {
+  const visit = (t: TensorPlan): QParams | undefined => {
     if (!isIntegerPrecision(t.precision)) return undefined;
     const done = out.get(t.name);
     if (done) return done;
-    if (depth > 64) throw new GraphError(`Scale sharing around '${t.name}' is circular.`);
     let q: QParams;
     const s = t.scale;
     if (t.role === 'weight') q = computeQParams({ kind: 'values', tensor: model.graph.ownValue(t.name)!.initializer!, ...(t.axis !== undefined ? { axis: t.axis } : {}) }, t.precision, t.symmetric);
     else if (s.kind === 'fixed') q = computeQParams({ kind: 'range', range: { min: s.min, max: s.max } }, t.precision, t.symmetric);
-    else if (s.kind === 'shared') q = visit(byName.get(s.with)!, depth + 1) ?? computeQParams({ kind: 'range', range: rangeOf(t.name) }, t.precision, t.symmetric);
+    // Shared: the range of the chain's top tensor at this tensor's own precision (identical
+    // parameters when the precisions match; deterministic, so nothing depends on visiting order).
+    else if (s.kind === 'shared') q = computeQParams({ kind: 'range', range: rangeOf(s.with) }, t.precision, t.symmetric);
     else if (s.kind === 'bias') q = biasQParams(t, byName, out, plan, visit);
     else q = computeQParams({ kind: 'range', range: rangeOf(t.name) }, t.precision, t.symmetric);
     out.set(t.name, q);
@@ -90,7 +91,9 @@ function biasQParams(t: TensorPlan, byName: Map<string, TensorPlan>, out: Map<st
   if (!input || !weight) throw new GraphError(`Bias '${t.name}' needs quantized input and weight.`);
   const inScale = input.scales[0]!;
   const scales = Float32Array.from(weight.scales, (w) => Math.fround(inScale * w));
-  return { type: 'int32', scales, zeroPoints: new Array<number>(scales.length).fill(0), ...(weight.axis !== undefined ? { axis: weight.axis } : {}) };
+  // The bias is 1-D (one value per output channel), so per-channel bias scales run along its axis 0
+  // whichever axis the weight's channels are on (Gemm with transB=0 and ConvTranspose use axis 1).
+  return { type: 'int32', scales, zeroPoints: new Array<number>(scales.length).fill(0), ...(weight.axis !== undefined ? { axis: 0 } : {}) };
 }
 
 /** Picks each Q/DQ node's domain: ai.onnx where the opset allows the type/axis, else com.microsoft. */

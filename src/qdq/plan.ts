@@ -97,9 +97,11 @@ function classify(node: Node, options: PlanOptions, ctx: HandlerContext, demands
   const result = handler.plan(node, ctx);
   if (isSkip(result)) return { ...base, status: 'float', reason: result.skip };
   if (result.onlyIfInputQuantized) {
+    // Decided on the handlers' demands only: a MixedPrecisionTensor entry changes the tensor it
+    // names, never whether the data-movement ops after it get Q/DQ of their own.
     const input = node.inputs[0];
     const d = input ? demands.get(input.name) : undefined;
-    if (!d?.producer && !(input && options.tensorPrecision?.has(input.name))) return { ...base, status: 'float', reason: 'input is not quantized' };
+    if (!d?.producer) return { ...base, status: 'float', reason: 'input is not quantized' };
   }
   return result;
 }
@@ -137,6 +139,8 @@ function resolve(model: Model, demands: Map<string, Demand>, decisions: Map<Node
     const precision = tensorPrecision(d, role, options);
     precisionOf.set(d.value.name, precision);
     for (const c of d.consumers) {
+      // A node-level integer precision is about activations: weights keep the weight type (W8).
+      if (c.role === 'weight' && isIntegerPrecision(precision) && c.precision !== undefined && isIntegerPrecision(c.precision)) continue;
       if (c.precision !== undefined && c.precision !== precision) {
         conversions.push({ tensor: d.value.name, node: c.node.name, inputIndex: c.inputIndex, precision: c.precision });
       }
@@ -144,7 +148,7 @@ function resolve(model: Model, demands: Map<string, Demand>, decisions: Map<Node
     if (precision === 'float32') continue;
     const symmetric = role === 'weight' ? options.symmetricWeight : options.symmetricActivation;
     const axis = role === 'weight' && options.perChannel ? channelAxis(d) : undefined;
-    tensors.push({ name: d.value.name, role, precision, symmetric, ...(axis !== undefined ? { axis } : {}), scale: scaleSource(d, precision, precisionOf) });
+    tensors.push({ name: d.value.name, role, precision, symmetric, ...(axis !== undefined ? { axis } : {}), scale: scaleSource(d, demands) });
   }
   tensors.push(...biasPlans(decisions, precisionOf, conversions, tensors));
   const effective = (node: Node, index: number): TensorPrecision | undefined => {
@@ -183,15 +187,27 @@ function channelAxis(d: Demand): number | undefined {
   return [...axes][0];
 }
 
-function scaleSource(d: Demand, precision: TensorPrecision, precisionOf: Map<string, TensorPrecision>): ScaleSource {
+/**
+ * Where a tensor's range comes from. Data-movement ops (Reshape, Transpose, MaxPool...) carry the
+ * range of the tensor at the top of their chain, whatever precision each link has: a tensor keeps
+ * the same scale when a MixedPrecisionTensor map changes the precision of another tensor.
+ */
+function scaleSource(d: Demand, demands: Map<string, Demand>): ScaleSource {
   const s = d.producer?.scale;
   if (!s || d.value.initializer) return { kind: 'own' };
-  if (s.kind === 'fixed') return s;
-  if (s.kind === 'shared') {
-    const input = d.producer!.node.inputs[s.inputIndex];
-    if (input && precisionOf.get(input.name) === precision) return { kind: 'shared', with: input.name };
+  if (s.kind !== 'shared') return s;
+  let current = d;
+  for (let depth = 0; depth < 10_000; depth++) {
+    const p = current.producer;
+    if (!p || p.scale.kind === 'own') break;
+    if (p.scale.kind === 'fixed') return p.scale;
+    const input = p.node.inputs[p.scale.inputIndex];
+    if (!input || input.initializer) return current === d ? { kind: 'own' } : { kind: 'shared', with: current.value.name };
+    const up = demands.get(input.name);
+    if (!up) return { kind: 'shared', with: input.name };
+    current = up;
   }
-  return { kind: 'own' };
+  return { kind: 'shared', with: current.value.name };
 }
 
 function biasPlans(decisions: Map<Node, HandlerDecision>, precisionOf: Map<string, TensorPrecision>, conversions: EdgeConversion[], planned: TensorPlan[]): TensorPlan[] {
@@ -207,6 +223,11 @@ function biasPlans(decisions: Map<Node, HandlerDecision>, precisionOf: Map<strin
     const inputPrecision = conversions.find((c) => c.node === node.name && c.inputIndex === b.inputIndex)?.precision ?? precisionOf.get(input.name);
     const weightPrecision = precisionOf.get(weight.name);
     if (!inputPrecision || !weightPrecision || !isIntegerPrecision(inputPrecision) || !isIntegerPrecision(weightPrecision)) continue;
+    // Per-channel weight scales give one bias scale per output channel: the bias must hold exactly
+    // those (a broadcast bias of another length stays float).
+    const weightAxis = planned.find((t) => t.name === weight.name)?.axis;
+    const channels = weightAxis === undefined ? undefined : weight.initializer?.dims[weightAxis];
+    if (channels !== undefined && bias.initializer?.elementCount !== channels) continue;
     taken.add(bias.name);
     out.push({ name: bias.name, role: 'bias', precision: 'int32', symmetric: true, scale: { kind: 'bias', input: input.name, weight: weight.name, node: node.name } });
   }

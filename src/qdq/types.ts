@@ -52,7 +52,10 @@ export function precisionBits(p: TensorPrecision): number {
 export type ScaleSource =
   /** From the calibration range of this very tensor (activations) or its values (weights). */
   | { readonly kind: 'own' }
-  /** Same scale/zero point as another tensor (Reshape, Transpose, MaxPool outputs...). */
+  /**
+   * The calibrated range of another tensor (Reshape, Transpose, MaxPool outputs...: the top of their
+   * chain of data-movement ops): same scale/zero point as that tensor when the precisions match.
+   */
   | { readonly kind: 'shared'; readonly with: string }
   /** Fixed float range known from the op (Softmax/Sigmoid output in [0, 1]). */
   | { readonly kind: 'fixed'; readonly min: number; readonly max: number }

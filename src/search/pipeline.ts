@@ -27,7 +27,11 @@ export async function prepareModel(model: Model): Promise<Model> {
 /** Float tensors whose ranges the plan needs from calibration. */
 export function tensorsToCalibrate(model: Model, plan: QuantPlan): string[] {
   const names = new Set<string>();
-  for (const t of plan.tensors) if (t.role === 'activation' && t.scale.kind !== 'fixed') names.add(t.name);
+  for (const t of plan.tensors) {
+    if (t.role !== 'activation' || t.scale.kind === 'fixed') continue;
+    // A shared-scale tensor is quantized with the range of the tensor it shares with.
+    names.add(t.scale.kind === 'shared' ? t.scale.with : t.name);
+  }
   for (const c of plan.conversions) names.add(c.tensor);
   return [...names].filter((n) => {
     const v = model.graph.ownValue(n);

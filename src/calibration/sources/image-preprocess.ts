@@ -3,7 +3,7 @@
  * normalise per channel with mean/std, and lay out as CHW or HWC float32.
  */
 import { readFile } from 'node:fs/promises';
-import { Jimp, ResizeStrategy } from 'jimp';
+import type { ResizeStrategy } from 'jimp';
 import { CalibrationDataError, FileError, InvalidArgumentError } from '../../errors.js';
 import { checkKeys, checkOneOf, checkPositiveInt, childPath, describeValue, formatIssues, isRecord, type Issues } from './json-check.js';
 
@@ -104,13 +104,23 @@ export function imageSampleDims(p: ResolvedPreprocess): number[] {
   return p.layout === 'NCHW' ? [p.channels, p.height, p.width] : [p.height, p.width, p.channels];
 }
 
-const STRATEGY: Readonly<Record<Interpolation, ResizeStrategy>> = {
-  nearest: ResizeStrategy.NEAREST_NEIGHBOR,
-  bilinear: ResizeStrategy.BILINEAR,
-  bicubic: ResizeStrategy.BICUBIC,
+// jimp's ResizeStrategy values, spelled out so that jimp is loaded only when images are read.
+const STRATEGY: Readonly<Record<Interpolation, `${ResizeStrategy}`>> = {
+  nearest: 'nearestNeighbor',
+  bilinear: 'bilinearInterpolation',
+  bicubic: 'bicubicInterpolation',
 };
 
-type JimpImage = Awaited<ReturnType<typeof Jimp.fromBuffer>>;
+type JimpModule = typeof import('jimp');
+type JimpImage = Awaited<ReturnType<JimpModule['Jimp']['fromBuffer']>>;
+
+let jimp: Promise<JimpModule> | undefined;
+
+/** jimp takes about 0.3 s to load: only pay for it when a source actually decodes images. */
+function loadJimp(): Promise<JimpModule> {
+  jimp ??= import('jimp');
+  return jimp;
+}
 
 /** Decodes `file`, preprocesses it, and writes its C*H*W floats into `out` from `offset`. */
 export async function loadImageInto(file: string, p: ResolvedPreprocess, out: Float32Array, offset: number): Promise<void> {
@@ -125,6 +135,7 @@ async function decode(file: string): Promise<JimpImage> {
   } catch (error) {
     throw new FileError('FILE_UNREADABLE', file, `Cannot read image '${file}' (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, { cause: error });
   }
+  const { Jimp } = await loadJimp();
   try {
     return await Jimp.fromBuffer(bytes);
   } catch (error) {
@@ -139,7 +150,7 @@ function resizeImage(image: JimpImage, p: ResolvedPreprocess): JimpImage {
   const { width: w, height: h } = p;
   // Images already at the target size are used as they are: resampling them would only blur.
   if (image.bitmap.width === w && image.bitmap.height === h) return image;
-  const mode = STRATEGY[p.interpolation];
+  const mode = STRATEGY[p.interpolation] as ResizeStrategy;
   if (p.resize === 'cover') return image.cover({ w, h, mode }) as JimpImage;
   if (p.resize === 'contain') return image.contain({ w, h, mode }) as JimpImage;
   return image.resize({ w, h, mode }) as JimpImage;

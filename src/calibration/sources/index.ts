@@ -9,6 +9,7 @@ export type { ImageLayout, ImagePreprocess, Interpolation, ResizeMode } from './
 export {
   manifestSource,
   parseManifest,
+  type ManifestSourceOptions,
   sourceFromManifest,
   type CalibrationManifest,
   type ManifestImages,

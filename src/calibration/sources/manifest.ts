@@ -22,7 +22,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { CalibrationDataError, FileError } from '../../errors.js';
-import { columnsSource, countsText, npyColumn, type InputColumn } from './columns.js';
+import { checkLimit, columnsSource, countsText, npyColumn, type InputColumn } from './columns.js';
 import { imageColumn, listImages } from './image-folder.js';
 import { checkPreprocess, resolvePreprocess, type ImagePreprocess } from './image-preprocess.js';
 import { checkBoolean, checkKeys, checkPositiveInt, checkString, childPath, describeValue, formatIssues, isRecord, type Issues } from './json-check.js';
@@ -52,8 +52,13 @@ export interface CalibrationManifest {
 const TOP_KEYS = ['description', 'inputs', 'limit', 'batchSize'];
 const KIND_KEYS = { file: ['file'], files: ['files'], images: ['images', 'recursive', 'preprocess'] } as const;
 
+export interface ManifestSourceOptions {
+  /** Use at most this many samples (the smaller of this and the manifest's own limit). */
+  readonly limit?: number;
+}
+
 /** Reads, validates and opens a manifest file. */
-export async function manifestSource(path: string): Promise<CalibrationSource> {
+export async function manifestSource(path: string, options: ManifestSourceOptions = {}): Promise<CalibrationSource> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -73,23 +78,25 @@ export async function manifestSource(path: string): Promise<CalibrationSource> {
       cause: error,
     });
   }
-  return sourceFromManifest(json, dirname(path), `'${path}'`);
+  return sourceFromManifest(json, dirname(path), `'${path}'`, options);
 }
 
 /**
  * Opens a manifest given as a value (e.g. built in code). `baseDir` resolves relative paths;
  * `label` names the manifest in messages.
  */
-export async function sourceFromManifest(value: unknown, baseDir: string, label = 'Calibration manifest'): Promise<CalibrationSource> {
+export async function sourceFromManifest(value: unknown, baseDir: string, label = 'Calibration manifest', options: ManifestSourceOptions = {}): Promise<CalibrationSource> {
+  checkLimit(options.limit);
   const manifest = parseManifest(value, label);
+  const limit = options.limit === undefined ? manifest.limit : Math.min(options.limit, manifest.limit ?? Infinity);
   await checkPathsExist(manifest, baseDir, label);
   const columns: InputColumn[] = [];
   for (const [name, input] of Object.entries(manifest.inputs)) columns.push(await openColumn(name, input, baseDir));
-  const count = Math.min(columns[0]?.sampleCount ?? 0, manifest.limit ?? Infinity);
+  const count = Math.min(columns[0]?.sampleCount ?? 0, limit ?? Infinity);
   return columnsSource(columns, {
     description: `${label.replace(/^'(.*)'$/, '$1')} (${countsText(columns.length, count)})`,
     context: `Manifest ${label}: the inputs`,
-    limit: manifest.limit,
+    limit,
     preferredBatchSize: manifest.batchSize,
   });
 }

@@ -12,6 +12,9 @@ export const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
 /** Magic + version: enough bytes to learn how long the header is (12 covers every version). */
 export const NPY_PREAMBLE_BYTES = 12;
 
+/** Real headers are under 200 bytes plus the shape; anything past this is a damaged length field. */
+const MAX_HEADER_BYTES = 1 << 20;
+
 export interface NpyHeader {
   readonly type: DataType;
   readonly descr: string;
@@ -57,7 +60,14 @@ export function parsePreamble(file: string, bytes: Buffer): { version: 1 | 2 | 3
   const major = bytes[6];
   if (major === 1) return { version: 1, headerStart: 10, headerLength: bytes.readUInt16LE(8) };
   if ((major === 2 || major === 3) && bytes.length >= 12) {
-    return { version: major, headerStart: 12, headerLength: bytes.readUInt32LE(8) };
+    const headerLength = bytes.readUInt32LE(8);
+    // A damaged length field must not make us allocate gigabytes for a header of a few dozen bytes.
+    if (headerLength > MAX_HEADER_BYTES) {
+      throw new CalibrationDataError(`'${file}' has a damaged .npy header: it claims ${headerLength} header bytes.`, {
+        hint: 'The file may be damaged; write it again with numpy.save.',
+      });
+    }
+    return { version: major, headerStart: 12, headerLength };
   }
   throw new CalibrationDataError(`'${file}' uses .npy format version ${major}.${bytes[7]}, which mixq cannot read (it reads 1.0, 2.0 and 3.0).`, {
     hint: 'Re-save the array with a current numpy (np.save).',
@@ -88,6 +98,7 @@ export function parseHeaderText(file: string, text: string, version: 1 | 2 | 3, 
     throw malformed(file, "'shape' is missing or not a tuple of non-negative integers");
   }
   const dims = shape as number[];
+  // With at most one axis longer than 1, C and Fortran order lay out the same bytes.
   if (fortran && dims.filter((d) => d > 1).length > 1) {
     throw new CalibrationDataError(`'${file}' is stored in Fortran (column-major) order, which mixq does not read.`, {
       hint: 'Re-save it in C order: np.save(path, np.ascontiguousarray(arr)).',

@@ -16,7 +16,7 @@ import type { CalibrationSource, Feed } from './types.js';
 export type CalibrationData = CalibrationSource | Feed | FeedIterable | (() => FeedIterable);
 
 export interface OpenCalibrationOptions {
-  /** Use at most this many samples (paths to .npy files and folders). */
+  /** Use at most this many samples (for paths; sources and in-memory data are used whole). */
   readonly limit?: number;
   /** Read a directory as an image folder with this preprocessing. */
   readonly images?: ImageFolderOptions;
@@ -55,7 +55,7 @@ async function openPath(path: string, options: OpenCalibrationOptions): Promise<
   const limit = options.limit === undefined ? {} : { limit: options.limit };
   if (kind === 'directory') return openDirectory(path, options);
   const ext = extname(path).toLowerCase();
-  if (ext === '.json') return manifestSource(path);
+  if (ext === '.json') return manifestSource(path, limit);
   if (ext === '.npy') return npyFileSource(path, limit);
   const hint = isImageFile(path)
     ? 'Give the folder that holds the images (with image preprocessing options), not one image.'
@@ -68,11 +68,12 @@ async function openDirectory(dir: string, options: OpenCalibrationOptions): Prom
     return imageFolderSource(dir, options.limit === undefined ? options.images : { ...options.images, limit: options.limit });
   }
   const { files } = await listDirectory(dir, 'Calibration data directory');
-  if (files.includes(DIRECTORY_MANIFEST)) return manifestSource(join(dir, DIRECTORY_MANIFEST));
+  const limit = options.limit === undefined ? {} : { limit: options.limit };
+  if (files.includes(DIRECTORY_MANIFEST)) return manifestSource(join(dir, DIRECTORY_MANIFEST), limit);
   if (!files.some(isNpyFile) && files.some(isImageFile)) {
     throw new CalibrationDataError(`'${dir}' holds images, and reading images needs preprocessing options.`, {
       hint: 'Say how to turn them into model input (size [H, W], channels, layout, mean/std): pass `images` options, or put a manifest.json with an "images" input in the folder (see calib-data/README.md).',
     });
   }
-  return npyDirectorySource(dir, options.limit === undefined ? {} : { limit: options.limit });
+  return npyDirectorySource(dir, limit);
 }

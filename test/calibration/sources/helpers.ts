@@ -6,7 +6,7 @@ import type { MixqError } from '../../../src/errors.js';
 import type { Feed } from '../../../src/calibration/sources/index.js';
 import type { HostTensor } from '../../../src/ir/dtype.js';
 
-/** A fresh temp directory, removed after the test file. */
+/** A fresh temp directory, removed after the test file (call it at module level, not inside a test). */
 export function tempDir(prefix = 'mixq-calib-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

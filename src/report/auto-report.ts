@@ -1,0 +1,158 @@
+/**
+ * The report of an automatic mixed-precision run as plain JSON data: what was measured, what each
+ * layer became and why. `mixq auto --report` writes it, `mixq report` reads it back; it holds no
+ * functions or models, so it can be diffed, archived and compared across runs.
+ */
+import { ConfigError } from '../errors.js';
+import type { MixedPrecisionTensor, TensorPrecision } from '../qdq/types.js';
+import type { AutoSearchResult, MeasurementSummary } from '../search/auto.js';
+import type { MetricName } from '../search/metrics.js';
+import type { Target } from '../search/targets.js';
+import type { PrecisionStatistics } from './statistics.js';
+
+export const AUTO_REPORT_FORMAT = 'mixq-auto-report';
+export const AUTO_REPORT_VERSION = 1;
+
+/** Output metrics as JSON. `sqnr` is null when the outputs are identical (infinite SQNR). */
+export interface ReportMetrics {
+  readonly l2: number;
+  readonly relativeL2: number;
+  readonly sqnr: number | null;
+  readonly cosine: number;
+  readonly samples: number;
+  /** The evaluate function's score, for top-1 targets. */
+  readonly score?: number;
+}
+
+export type ReportTarget =
+  | { readonly kind: 'metric'; readonly metric: MetricName; readonly threshold: number; readonly outputIndex: number; readonly description: string }
+  | {
+      readonly kind: 'top1';
+      readonly maxDrop: number;
+      readonly relativeTo: 'float' | 'wide';
+      readonly mode: 'absolute' | 'relative';
+      readonly description: string;
+    };
+
+export interface ReportLayer {
+  readonly name: string;
+  readonly op: string;
+  /** The nodes narrowed together (a shared input makes one group of several nodes). */
+  readonly nodes: readonly string[];
+  /** The sensitivity metric with only this layer narrowed. */
+  readonly sensitivity: number | null;
+  readonly precision: TensorPrecision;
+}
+
+export interface AutoReport {
+  readonly format: typeof AUTO_REPORT_FORMAT;
+  readonly version: typeof AUTO_REPORT_VERSION;
+  /** Where the model came from and went to, when the caller knows (the CLI does). */
+  readonly model?: string;
+  readonly output?: string;
+  readonly target: ReportTarget;
+  readonly met: boolean;
+  readonly message: string;
+  readonly sensitivityMetric: MetricName;
+  readonly evaluations: number;
+  readonly sensitivityEvaluations: number;
+  readonly searchEvaluations: number;
+  readonly retried: number;
+  readonly cachedSensitivities: number;
+  readonly stoppedEarly: boolean;
+  readonly seconds: number;
+  readonly layers: readonly ReportLayer[];
+  readonly baseline: { readonly float?: number; readonly wide: ReportMetrics };
+  readonly final: ReportMetrics;
+  readonly statistics: PrecisionStatistics;
+  readonly mixedPrecisionTensor: MixedPrecisionTensor;
+}
+
+/** One line a person can read: "l2 ≤ 0.14" or "top-1 drop ≤ 0.01 (absolute, vs float)". */
+export function describeTarget(target: Target): string {
+  if (target.kind === 'metric') {
+    const cmp = target.metric === 'l2' || target.metric === 'relative-l2' ? '≤' : '≥';
+    return `${target.metric} ${cmp} ${target.threshold}${target.outputIndex ? ` (output ${target.outputIndex})` : ''}`;
+  }
+  return `top-1 drop ≤ ${target.maxDrop}${target.mode === 'relative' ? ' (relative' : ' (absolute'}, vs ${target.relativeTo})`;
+}
+
+export function reportTarget(target: Target): ReportTarget {
+  if (target.kind === 'metric') {
+    return { kind: 'metric', metric: target.metric, threshold: target.threshold, outputIndex: target.outputIndex ?? 0, description: describeTarget(target) };
+  }
+  return { kind: 'top1', maxDrop: target.maxDrop, relativeTo: target.relativeTo, mode: target.mode, description: describeTarget(target) };
+}
+
+// JSON has no Infinity: identical outputs (SQNR = ∞) become null rather than a silent 1e308.
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+function reportMetrics(m: MeasurementSummary): ReportMetrics {
+  const base = { l2: m.l2, relativeL2: m.relativeL2, sqnr: finiteOrNull(m.sqnr), cosine: m.cosine, samples: m.samples };
+  return m.score === undefined ? base : { ...base, score: m.score };
+}
+
+export interface AutoReportInput extends Omit<AutoSearchResult, 'model' | 'plan' | 'ranges'> {
+  readonly statistics: PrecisionStatistics;
+}
+
+/** Builds the report of a run (pass the autoMixedPrecision result; the model itself is left out). */
+export function buildAutoReport(result: AutoReportInput, target: Target, paths: { model?: string; output?: string } = {}): AutoReport {
+  return {
+    format: AUTO_REPORT_FORMAT,
+    version: AUTO_REPORT_VERSION,
+    ...(paths.model !== undefined ? { model: paths.model } : {}),
+    ...(paths.output !== undefined ? { output: paths.output } : {}),
+    target: reportTarget(target),
+    met: result.met,
+    message: result.message,
+    sensitivityMetric: result.sensitivityMetric,
+    evaluations: result.evaluations,
+    sensitivityEvaluations: result.sensitivityEvaluations,
+    searchEvaluations: result.searchEvaluations,
+    retried: result.retried,
+    cachedSensitivities: result.cachedSensitivities,
+    stoppedEarly: result.stoppedEarly,
+    seconds: result.seconds,
+    layers: result.layers.map((l) => ({ name: l.name, op: l.op, nodes: [...l.nodes], sensitivity: finiteOrNull(l.sensitivity), precision: l.precision })),
+    baseline: {
+      ...(result.baseline.float !== undefined ? { float: result.baseline.float } : {}),
+      wide: reportMetrics(result.baseline.wide),
+    },
+    final: reportMetrics(result.final),
+    statistics: result.statistics,
+    mixedPrecisionTensor: result.mixedPrecisionTensor,
+  };
+}
+
+/** Layers in the order the search considered them: least sensitive first (nulls last). */
+export function layersBySensitivity(report: Pick<AutoReport, 'layers' | 'sensitivityMetric'>): ReportLayer[] {
+  const higherIsWorse = report.sensitivityMetric === 'l2' || report.sensitivityMetric === 'relative-l2';
+  const key = (l: ReportLayer): number => (l.sensitivity === null ? Infinity : higherIsWorse ? l.sensitivity : -l.sensitivity);
+  return [...report.layers].sort((a, b) => key(a) - key(b) || a.name.localeCompare(b.name));
+}
+
+/**
+ * Checks that parsed JSON is a report this version can print. Only the fields the formatters read
+ * are checked in depth; the message names the first thing that is wrong.
+ */
+export function parseAutoReport(data: unknown, source: string): AutoReport {
+  const bad = (what: string): ConfigError =>
+    new ConfigError(`${source} is not a mixq auto report: ${what}.`, { hint: 'Pass a file written by `mixq auto --report <file>`.' });
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw bad('it is not a JSON object');
+  const r = data as Record<string, unknown>;
+  if (r['format'] !== AUTO_REPORT_FORMAT) throw bad(`"format" is ${JSON.stringify(r['format']) ?? 'missing'}, expected "${AUTO_REPORT_FORMAT}"`);
+  if (r['version'] !== AUTO_REPORT_VERSION) {
+    throw new ConfigError(`${source} is report version ${String(r['version'])}; this mixq reads version ${AUTO_REPORT_VERSION}.`, { hint: 'Re-run `mixq auto` with this version, or use the mixq version that wrote it.' });
+  }
+  if (!Array.isArray(r['layers'])) throw bad('"layers" is not a list');
+  for (const [i, l] of (r['layers'] as unknown[]).entries()) {
+    const layer = l as Record<string, unknown> | null;
+    if (typeof layer?.['name'] !== 'string' || typeof layer['precision'] !== 'string') throw bad(`layer ${i} lacks a name or precision`);
+  }
+  for (const key of ['statistics', 'baseline', 'final', 'target'] as const) {
+    if (typeof r[key] !== 'object' || r[key] === null) throw bad(`"${key}" is missing`);
+  }
+  if (typeof r['met'] !== 'boolean' || typeof r['message'] !== 'string') throw bad('"met" or "message" is missing');
+  return data as AutoReport;
+}

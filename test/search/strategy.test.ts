@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { bisectThenRetry, greedySweep, smallestPassingPrefix, type Budget } from '../../src/search/strategy.js';
+import { MetricAccumulator } from '../../src/search/metrics.js';
+
+const unlimited: Budget = { exhausted: () => false };
+
+/** A synthetic target: each group has a cost; a set meets when the summed cost stays ≤ limit. */
+function costTrial(costs: readonly number[], limit: number) {
+  let calls = 0;
+  const trial = async (idx: readonly number[]) => {
+    calls++;
+    return idx.reduce((s, i) => s + costs[i]!, 0) <= limit;
+  };
+  return { trial, calls: () => calls };
+}
+
+describe('bisectThenRetry', () => {
+  it('finds the longest passing prefix in ⌈log2(N+1)⌉ evaluations, then retries the rest', async () => {
+    const costs = [1, 1, 1, 2, 2, 5, 1, 1, 3, 1];
+    const { trial, calls } = costTrial(costs, 9);
+    const out = await bisectThenRetry(costs.length, trial, unlimited);
+    // Prefix 0..4 costs 7; adding group 5 (cost 5) fails; then 6 (1) and 7 (1) fit, 8 (3) not, 9 (1) not (7+1+1=9).
+    expect(out.accepted).toEqual([0, 1, 2, 3, 4, 6, 7]);
+    expect(out.bisectEvaluations).toBeLessThanOrEqual(Math.ceil(Math.log2(costs.length + 1)));
+    expect(out.retried).toBe(costs.length - 6);
+    expect(calls()).toBe(out.bisectEvaluations + out.retried);
+  });
+
+  it('narrows at least as many groups as the greedy sweep, with fewer evaluations on long lists', async () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      let s = seed;
+      const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const costs = Array.from({ length: 40 }, () => rand() * 2).sort((a, b) => a - b);
+      const limit = rand() * 30;
+      const b = costTrial(costs, limit);
+      const g = costTrial(costs, limit);
+      const ours = await bisectThenRetry(costs.length, b.trial, unlimited);
+      const greedy = await greedySweep(costs.length, g.trial, unlimited);
+      expect(ours.accepted.length).toBeGreaterThanOrEqual(greedy.accepted.length);
+      expect(ours.bisectEvaluations).toBeLessThanOrEqual(Math.ceil(Math.log2(costs.length + 1)));
+    }
+  });
+
+  it('stops when the budget is used up and reports it', async () => {
+    let left = 2;
+    const budget: Budget = { exhausted: () => left <= 0 };
+    const out = await bisectThenRetry(10, async () => (left--, true), budget);
+    expect(out.stoppedEarly).toBe(true);
+    expect(out.bisectEvaluations).toBe(2);
+  });
+});
+
+describe('greedySweep (Quark legacy oracle)', () => {
+  it('stops at the first failing group', async () => {
+    const { trial, calls } = costTrial([1, 1, 5, 1], 3);
+    const out = await greedySweep(4, trial, unlimited);
+    expect(out.accepted).toEqual([0, 1]);
+    expect(calls()).toBe(3);
+  });
+});
+
+describe('smallestPassingPrefix (fallback)', () => {
+  it('finds the fewest most-harmful groups to widen', async () => {
+    // Widening group i removes harm h[i]; the target holds when remaining harm ≤ 2.
+    const harm = [5, 3, 1, 1, 0.5];
+    const total = harm.reduce((a, b) => a + b, 0);
+    const trial = async (idx: readonly number[]) => total - idx.reduce((s, i) => s + harm[i]!, 0) <= 2;
+    const out = await smallestPassingPrefix(harm.length, trial, unlimited);
+    expect(out.k).toBe(3);
+    expect(out.evaluations).toBeLessThanOrEqual(1 + Math.ceil(Math.log2(harm.length)));
+  });
+
+  it('says undefined when even widening everything fails', async () => {
+    const out = await smallestPassingPrefix(4, async () => false, unlimited);
+    expect(out.k).toBeUndefined();
+    expect(out.evaluations).toBe(1);
+  });
+});
+
+describe('MetricAccumulator', () => {
+  it('computes average L2, relative L2, SQNR and cosine by hand-checked values', () => {
+    const acc = new MetricAccumulator();
+    // Two samples of 2 values: ref (3,4) vs (3,4) → 0; ref (1,0) vs (0,1) → sqrt(2).
+    acc.add(Float32Array.of(3, 4, 1, 0), Float32Array.of(3, 4, 0, 1), 2);
+    const m = acc.result();
+    expect(m.l2).toBeCloseTo(Math.SQRT2 / 2, 12);
+    expect(m.relativeL2).toBeCloseTo(Math.SQRT2 / 2, 12);
+    expect(m.cosine).toBeCloseTo(0.5, 12);
+    expect(m.sqnr).toBeCloseTo(10 * Math.log10(26 / 2), 10);
+    expect(m.samples).toBe(2);
+  });
+});
