@@ -10,7 +10,7 @@ import {
   type Value,
 } from '../ir/index.js';
 import { computeQParams, type QParams, type Range } from './qparams.js';
-import { castPrecisionCode, quantizeWeight, roundWeightToFloat16 } from './weights.js';
+import { castPrecisionCode, quantizeBiasTensor, quantizeWeight, roundWeightToFloat16 } from './weights.js';
 import type { EdgeConversion, IntegerPrecision, QuantPlan, TensorPlan, TensorPrecision } from './types.js';
 import { isIntegerPrecision } from './types.js';
 
@@ -165,7 +165,8 @@ function insertConstant(graph: Graph, value: Value, t: TensorPlan, q: QParams | 
   const uses = [...value.uses];
   let out: Value;
   if (q) {
-    const quantized = graph.addInitializer(quantizeWeight(tensor, q, graph.uniqueName(`${value.name}_quantized`)));
+    const quantizedName = graph.uniqueName(`${value.name}_quantized`);
+    const quantized = graph.addInitializer(t.role === 'bias' ? quantizeBiasTensor(tensor, q, quantizedName) : quantizeWeight(tensor, q, quantizedName));
     const [scale, zp] = qparamInitializers(graph, value.name, q);
     out = qdqNode(graph, 'DequantizeLinear', quantized, scale, zp, q, `${value.name}_DequantizeLinear`, domains).output(0);
   } else {

@@ -110,8 +110,14 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
   const cachedSensitivities = groups.filter((g) => cache.get(g.id) !== undefined).length;
   const sensitivities = new Map<string, number>();
   const evalsBeforeSensitivity = evaluator.evaluations;
+  let sensitivityCut = false;
   for (const [i, g] of groups.entries()) {
     let s = cache.get(g.id);
+    if (s === undefined && budget.exhausted()) {
+      // Out of budget: layers not measured stay wide (they are left out of the search).
+      sensitivityCut = true;
+      break;
+    }
     if (s === undefined) {
       const m = await evaluator.metricsOf(planFor(precisionOverrides([g], narrow.activation, narrow.weight)));
       s = metricValue(m, metric);
@@ -122,7 +128,7 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
   }
   const sensitivityEvaluations = evaluator.evaluations - evalsBeforeSensitivity;
   const sign = lowerIsBetter(metric) ? 1 : -1;
-  const order = [...groups].sort((a, b) => sign * (sensitivities.get(a.id)! - sensitivities.get(b.id)!) || a.id.localeCompare(b.id));
+  const order = groups.filter((g) => sensitivities.has(g.id)).sort((a, b) => sign * (sensitivities.get(a.id)! - sensitivities.get(b.id)!) || a.id.localeCompare(b.id));
 
   let best = { plan: widePlan, measure: wideMeasure as Measurement & { model: Model }, precisions: new Map<string, TensorPrecision>() };
   const wideMeets = meets(target, wideMeasure, reference);
@@ -141,7 +147,7 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
 
   const evalsBeforeSearch = evaluator.evaluations;
   let retried = 0;
-  let stoppedEarly = false;
+  let stoppedEarly = sensitivityCut;
   let message: string;
   let met: boolean;
   const chosen = new Map<string, TensorPrecision>();
@@ -150,7 +156,7 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
     const search = options.strategy === 'greedy' ? greedySweep : bisectThenRetry;
     const outcome = await search(order.length, (idx) => trial(select(idx)), budget);
     retried = outcome.retried;
-    stoppedEarly = outcome.stoppedEarly;
+    stoppedEarly ||= outcome.stoppedEarly;
     // The accepted set was measured during the search (or is the wide model itself).
     const accepted = select(outcome.accepted);
     if (accepted.size > 0 && best.precisions !== accepted && !sameMap(best.precisions, accepted)) await trial(accepted);
@@ -169,7 +175,7 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
     name: g.id,
     op: g.opTypes.join('/'),
     nodes: g.nodes,
-    sensitivity: sensitivities.get(g.id)!,
+    sensitivity: sensitivities.get(g.id) ?? NaN,
     precision: chosen.get(g.id) ?? options.wide.activation,
   }));
   return {

@@ -18,14 +18,16 @@ export type EntropyOptions = {
 };
 
 /**
- * 8 bits: 2048 bins and 128 levels (ORT/TensorRT). Wider types get 4096 bins and 1024 levels: their
- * real resolution is far finer than any histogram, so the search then mostly trims true outliers.
+ * Levels default to 2^(bits-1) (128 for 8 bits, as ORT/TensorRT), capped at the bin count: a
+ * histogram cannot resolve finer quantization, so for wide types (12+ bits with 2048 bins) the only
+ * candidate left is the full range and entropy calibration gives the min/max. Use 'mse' or
+ * 'percentile' to trim outliers of 16-bit tensors.
  */
 export function resolveEntropyOptions(o: CollectorOptions): EntropyOptions {
   const bits = o.bits ?? 8;
   if (!Number.isInteger(bits) || bits < 2 || bits > 32) throw new InvalidArgumentError(`bits must be an integer in [2, 32], got ${bits}.`);
-  const numBins = o.numBins ?? (bits <= 8 ? 2048 : 4096);
-  const numQuantizedBins = o.numQuantizedBins ?? (bits <= 8 ? 2 ** (bits - 1) : numBins / 4);
+  const numBins = o.numBins ?? 2048;
+  const numQuantizedBins = o.numQuantizedBins ?? Math.min(2 ** (bits - 1), numBins);
   if (!Number.isInteger(numQuantizedBins) || numQuantizedBins < 2 || numQuantizedBins % 2 !== 0 || numQuantizedBins > numBins) {
     throw new InvalidArgumentError(`numQuantizedBins must be an even integer in [2, numBins=${numBins}], got ${numQuantizedBins}.`);
   }
@@ -96,7 +98,7 @@ function sliceDivergence(counts: Float64Array, prefix: Float64Array, start: numb
  * Half-width, in bins from the centre, of the threshold with the smallest divergence. At most
  * `maxCandidates` thresholds are tried (evenly spaced, the full range always included).
  */
-export function entropyHalfWidth(counts: Float64Array, levels: number, maxCandidates = 1024): number {
+export function entropyHalfWidth(counts: Float64Array, levels: number, maxCandidates = 512): number {
   const n = counts.length;
   const centre = n / 2;
   const first = levels / 2;

@@ -12,13 +12,13 @@ export interface CollectorOptions {
   readonly movingAverage?: boolean;
   /** minmax: weight of each new batch in the moving average (ORT `averaging_constant`, default 0.01). */
   readonly averagingConstant?: number;
-  /** Histogram bins (a multiple of 4; default 2048, 4096 for entropy above 8 bits). */
+  /** Histogram bins (a power of two; default 2048). */
   readonly numBins?: number;
   /** percentile: share of values to keep, in percent (default 99.999). */
   readonly percentile?: number;
   /** entropy/mse: bits of the integer type the range is for (default 8). */
   readonly bits?: number;
-  /** entropy: bins of the simulated quantized distribution (default 128 for 8 bits). */
+  /** entropy: levels of the simulated quantized distribution (default 2^(bits-1), at most numBins). */
   readonly numQuantizedBins?: number;
 }
 

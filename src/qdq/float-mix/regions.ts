@@ -13,7 +13,7 @@
 import type { Graph, Node, Value } from '../../ir/index.js';
 import type { ResolvedLists } from './lists.js';
 import { lowDataType, roundWeight } from './low-type.js';
-import { isDefaultDomain, keepsFloat32Input, keepsFloat32Output, type ElementTypes } from './op-rules.js';
+import { isDefaultDomain, keepsFloat32Input, keepsFloat32Output, SHAPE_ONLY_CONSUMERS, type ElementTypes } from './op-rules.js';
 import { qdqMembership } from './qdq-region.js';
 import type { Float32Reason, FloatPrecision, ListName, NodeDecision, OverflowRecord } from './types.js';
 
@@ -97,6 +97,7 @@ class RegionPlanner {
     const qdq = qdqMembership(node, types);
     if (qdq) return { ...fp32('quantized', qdq.detail), precision: qdq.precision };
     if (floatIn.length === 0 && floatOut.length === 0) return fp32('not-float', 'computes on no float32 tensor');
+    if (isDefaultDomain(node) && SHAPE_ONLY_CONSUMERS.has(node.opType)) return fp32('not-float', 'reads only the shape of its input');
     if (forceFloat.has(node.name)) return fp32('denied', 'forced to float32 by name', true);
     if (fallback.has(node.name)) return fp32('fell-back', 'put back to float32 by the accuracy-driven search', true);
     const list = forceLow.has(node.name) ? 'allow' : this.listOf(node);

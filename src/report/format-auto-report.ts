@@ -1,0 +1,87 @@
+/** Console text of an auto mixed-precision report: what was chosen per layer, and what it cost. */
+import type { TensorPrecision } from '../qdq/types.js';
+import type { MetricName } from '../search/metrics.js';
+import { layersBySensitivity, type AutoReport, type ReportMetrics } from './auto-report.js';
+import { formatStatistics } from './format-statistics.js';
+import { columnOf } from './statistics.js';
+import { formatTable } from './table.js';
+
+/** The full report: per-layer table, metrics before/after, statistics, effort. */
+export function formatAutoReport(report: AutoReport): string {
+  return [
+    formatHeader(report),
+    formatLayerTable(report),
+    formatMetricsTable(report),
+    formatStatistics(report.statistics),
+    formatEffort(report),
+  ].join('\n\n');
+}
+
+function formatHeader(report: AutoReport): string {
+  const lines = [`Automatic mixed precision${report.model ? ` of ${report.model}` : ''}`];
+  lines.push(`  target: ${report.target.description} — ${report.met ? 'met' : 'NOT met'}`);
+  lines.push(`  result: ${report.message}`);
+  if (report.output) lines.push(`  saved:  ${report.output}`);
+  return lines.join('\n');
+}
+
+/** Precision as the statistics table spells it (INT8, INT16, BF16, FP16, FP32). */
+export function precisionLabel(p: TensorPrecision): string {
+  return p === 'uint8' || p === 'uint16' ? `U${columnOf(p)}` : columnOf(p);
+}
+
+export function formatLayerTable(report: Pick<AutoReport, 'layers' | 'sensitivityMetric'>): string {
+  const rows = layersBySensitivity(report).map((l, i) => [
+    i + 1,
+    l.name,
+    l.op,
+    l.sensitivity === null ? '∞' : formatMetric(report.sensitivityMetric, l.sensitivity),
+    precisionLabel(l.precision),
+  ]);
+  const title = `Layers by sensitivity (${report.sensitivityMetric} with only that layer narrowed; least sensitive first)`;
+  return `${title}\n${formatTable(['#', 'layer', 'op', `sensitivity (${report.sensitivityMetric})`, 'precision'], rows, { align: ['right', 'left', 'left', 'right', 'left'] })}`;
+}
+
+/** A metric value with the digits that matter for it (cosine sits just under 1). */
+export function formatMetric(metric: MetricName, value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return metric === 'sqnr' ? '∞ dB' : '∞';
+  switch (metric) {
+    case 'sqnr':
+      return `${value.toFixed(2)} dB`;
+    case 'cosine':
+      return value.toFixed(6);
+    default:
+      return value.toPrecision(4);
+  }
+}
+
+const METRIC_ROWS: readonly [MetricName, keyof ReportMetrics][] = [
+  ['l2', 'l2'],
+  ['relative-l2', 'relativeL2'],
+  ['sqnr', 'sqnr'],
+  ['cosine', 'cosine'],
+];
+
+function formatMetricsTable(report: AutoReport): string {
+  const rows: string[][] = [];
+  const { wide } = report.baseline;
+  const final = report.final;
+  if (wide.score !== undefined || final.score !== undefined || report.baseline.float !== undefined) {
+    rows.push(['evaluate score', fmtScore(report.baseline.float), fmtScore(wide.score), fmtScore(final.score)]);
+  }
+  for (const [name, key] of METRIC_ROWS) {
+    rows.push([name, '—', formatMetric(name, wide[key] as number | null), formatMetric(name, final[key] as number | null)]);
+  }
+  const title = `Baseline vs final (output difference to the float model over ${final.samples} calibration samples)`;
+  return `${title}\n${formatTable(['metric', 'float', 'wide (start)', 'final'], rows)}`;
+}
+
+const fmtScore = (x: number | undefined): string => (x === undefined ? '—' : x.toFixed(4));
+
+function formatEffort(report: AutoReport): string {
+  const other = report.evaluations - report.sensitivityEvaluations - report.searchEvaluations;
+  const parts = [`${report.sensitivityEvaluations} sensitivity`, `${report.searchEvaluations} search`, `${other} reference/baseline`];
+  const cached = report.cachedSensitivities > 0 ? `; ${report.cachedSensitivities} sensitivities read from the cache` : '';
+  const early = report.stoppedEarly ? '; stopped early (evaluation or time budget)' : '';
+  return `Evaluations: ${report.evaluations} model runs over the calibration data (${parts.join(', ')})${cached}${early}; ${report.seconds.toFixed(1)} s`;
+}

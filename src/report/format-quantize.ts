@@ -1,0 +1,31 @@
+/** Console text of a quantize() run: what each op type became, and how much smaller the weights got. */
+import { formatMegabytes, formatStatistics } from './format-statistics.js';
+import type { PrecisionStatistics } from './statistics.js';
+
+export interface QuantizeSummary {
+  readonly model?: string;
+  readonly output?: string;
+  /** e.g. "A8W8, per-channel weights, minmax" */
+  readonly settings?: string;
+  readonly statistics: PrecisionStatistics;
+  readonly parameterBytes: { readonly before: number; readonly after: number };
+  /** 0 when the ranges came from a file. */
+  readonly calibrationSamples: number;
+  readonly warnings: readonly string[];
+}
+
+export function formatQuantizeSummary(s: QuantizeSummary): string {
+  const head: string[] = [`Quantized${s.model ? ` ${s.model}` : ''}${s.settings ? ` (${s.settings})` : ''}`];
+  head.push(s.calibrationSamples > 0 ? `  calibrated on ${s.calibrationSamples} samples` : '  ranges read from a file (no calibration run)');
+  head.push(`  parameters: ${formatSizeChange(s.parameterBytes.before, s.parameterBytes.after)}`);
+  if (s.output) head.push(`  saved: ${s.output}`);
+  for (const w of s.warnings) head.push(`  note: ${w}`);
+  return `${head.join('\n')}\n\n${formatStatistics(s.statistics)}`;
+}
+
+/** "1.45 MB → 0.38 MB (3.8× smaller)" */
+export function formatSizeChange(before: number, after: number): string {
+  const ratio = after > 0 ? before / after : Infinity;
+  const change = ratio >= 1 ? `${ratio.toFixed(1)}× smaller` : `${(1 / ratio).toFixed(1)}× larger`;
+  return `${formatMegabytes(before)} → ${formatMegabytes(after)} (${change})`;
+}
