@@ -12,3 +12,8 @@ export { npyDirectorySource } from './calibration/sources/npy-directory.js';
 export { iterableSource } from './calibration/sources/iterable.js';
 export { summarizeModel } from './report/summary.js';
 export { statisticsFromGraph, statisticsFromPlan, type PrecisionStatistics } from './report/statistics.js';
+export { autoMixedPrecision, type AutoMixedPrecisionOptions, type AutoMixedPrecisionResult } from './api/auto-mixed-precision.js';
+export type { Target, EvaluateFunction, ModelHandle } from './search/targets.js';
+export type { MetricName, OutputMetrics } from './search/metrics.js';
+export type { CandidateSelection } from './search/candidates.js';
+export { openCalibrationSource, manifestSource, imageFolderSource, readNpy, writeNpy } from './calibration/sources/index.js';

@@ -28,6 +28,8 @@ export interface AutoMixedPrecisionOptions
   readonly fallback?: boolean;
   /** Directory for the on-disk sensitivity cache (reruns and interrupted runs resume). */
   readonly cacheDir?: string;
+  /** Worker threads for the sensitivity pass, each with its own onnxruntime session (default 1). */
+  readonly workers?: number;
   readonly maxEvaluations?: number;
   readonly timeoutMs?: number;
   readonly onProgress?: (event: ProgressEvent) => void;
@@ -63,6 +65,7 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.calibrationMethod ? { calibrationMethod: options.calibrationMethod } : {}),
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.maxEvaluations !== undefined ? { maxEvaluations: options.maxEvaluations } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),

@@ -114,11 +114,19 @@ function checkNames(list: readonly string[] | undefined, known: readonly string[
 }
 
 function unsupportedWarnings(plan: QuantPlan): string[] {
+  const warnings: string[] = [];
   const counts = new Map<string, number>();
-  for (const n of plan.nodes) if (n.status === 'unsupported' || n.status === 'subgraph') counts.set(n.opType, (counts.get(n.opType) ?? 0) + 1);
-  if (counts.size === 0) return [];
-  const list = [...counts].sort((a, b) => a[0].localeCompare(b[0])).map(([op, n]) => `${op} ×${n}`).join(', ');
-  return [`Left float (no quantization handler): ${list}.`];
+  for (const n of plan.nodes) if (n.status === 'unsupported') counts.set(n.opType, (counts.get(n.opType) ?? 0) + 1);
+  if (counts.size > 0) {
+    const list = [...counts].sort((a, b) => a[0].localeCompare(b[0])).map(([op, n]) => `${op} ×${n}`).join(', ');
+    warnings.push(`Left float (no quantization handler): ${list}.`);
+  }
+  // Control flow is named node by node: the whole subgraph under it stays float.
+  const subgraphs = plan.nodes.filter((n) => n.status === 'subgraph');
+  if (subgraphs.length > 0) {
+    warnings.push(`Left float with their subgraphs (control flow is not quantized): ${subgraphs.map((n) => `${n.opType} '${n.name}'`).join(', ')}.`);
+  }
+  return warnings;
 }
 
 export { allActivationTensors };

@@ -1,4 +1,5 @@
 import type { Model } from '../ir/index.js';
+import { optionalOpTypes, supportedOpTypes } from '../qdq/registry.js';
 import type { NodePlan, TensorPrecision } from '../qdq/types.js';
 
 /** Columns of the "Mixed Precision Statistics" table. */
@@ -39,32 +40,86 @@ export function statisticsFromPlan(nodes: readonly NodePlan[]): PrecisionStatist
 const QDQ_OPS = new Set(['QuantizeLinear', 'DequantizeLinear']);
 
 /**
- * Per op type counts read off a QDQ model (for `mixq inspect` on a file): a node counts at the
- * widest integer type among the DequantizeLinear outputs it reads; Cast pairs mark 16-bit floats.
+ * Per op type counts read off a QDQ model (for `mixq inspect` on a file). A node counts as integer
+ * when it reads a dequantized weight (Conv, Gemm, MatMul...), or when its output is quantized again
+ * (runtimes then fuse DQ → op → Q into an integer kernel, e.g. a Relu right after a Conv); a node
+ * that only reads dequantized data and returns float runs in float. The widest type involved wins.
+ * Cast pairs mark 16-bit floats.
  */
 export function statisticsFromGraph(model: Model): PrecisionStatistics {
   const stats: PrecisionStatistics = {};
   for (const node of model.graph.nodes) {
     if (QDQ_OPS.has(node.opType) || isCastPairPart(node)) continue;
-    let column: PrecisionColumn = 'FP32';
-    for (const input of node.inputs) {
-      const p = input?.producer;
-      if (!p) continue;
-      if (p.opType === 'DequantizeLinear') {
-        const zpType = p.inputs[2]?.initializer?.type ?? p.inputs[0]?.initializer?.type ?? p.inputs[0]?.producer?.inputs[2]?.initializer?.type;
-        const c = zpType === 'int16' || zpType === 'uint16' ? 'INT16' : zpType === 'int8' || zpType === 'uint8' ? 'INT8' : undefined;
-        if (c && (column === 'FP32' || c === 'INT16')) column = c;
-      } else if (p.opType === 'Cast' && column === 'FP32') {
-        const from = p.inputs[0]?.producer;
-        const to = from?.opType === 'Cast' ? from.attrInt('to') : p.inputs[0]?.initializer ? codeOf(p.inputs[0].initializer.type) : undefined;
-        if (to === 16) column = 'BF16';
-        else if (to === 10) column = 'FP16';
-      }
-    }
     const row = (stats[node.opType] ??= empty());
-    row[column]++;
+    row[columnOfNode(node)]++;
   }
   return sortStats(stats);
+}
+
+type GraphNode = Model['graph']['nodes'][number];
+
+function columnOfNode(node: GraphNode): PrecisionColumn {
+  let input: PrecisionColumn | undefined;
+  let readsWeight = false;
+  let castColumn: PrecisionColumn | undefined;
+  for (const value of node.inputs) {
+    const p = value?.producer;
+    if (p?.opType === 'DequantizeLinear') {
+      input = wider(input, integerColumn(p.inputs[2]?.initializer?.type ?? p.inputs[0]?.initializer?.type ?? p.inputs[0]?.producer?.inputs[2]?.initializer?.type));
+      if (p.inputs[0]?.initializer !== undefined) readsWeight = true;
+    } else if (p?.opType === 'Cast') {
+      castColumn ??= castPairColumn(p);
+    }
+  }
+  // An op with no integer kernel (Erf, Div...) runs in float even between a DQ and a Q.
+  const output = hasIntegerKernel(node.opType) ? quantizedOutput(node, true) : undefined;
+  const integer = readsWeight || output !== undefined ? wider(input, output) : undefined;
+  return integer ?? castColumn ?? 'FP32';
+}
+
+/** The type the node's output is quantized to, looking through one fused Relu / Clip. */
+function quantizedOutput(node: GraphNode, throughActivation: boolean): PrecisionColumn | undefined {
+  let column: PrecisionColumn | undefined;
+  for (const value of node.outputs) {
+    for (const use of value?.uses ?? []) {
+      const next = use.node;
+      // A QuantizeLinear without a zero point produces uint8.
+      if (next.opType === 'QuantizeLinear') column = wider(column, integerColumn(next.inputs[2] ? next.inputs[2].initializer?.type : 'uint8'));
+      else if (throughActivation && FUSED_ACTIVATIONS.has(next.opType)) column = wider(column, quantizedOutput(next, false));
+    }
+  }
+  return column;
+}
+
+const FUSED_ACTIVATIONS = new Set(['Relu', 'Clip']);
+
+let integerKernels: Set<string> | undefined;
+
+/** Op types mixq quantizes by default: the ones a QDQ runtime runs as integer kernels. */
+function hasIntegerKernel(opType: string): boolean {
+  if (!integerKernels) {
+    const optional = new Set(optionalOpTypes());
+    integerKernels = new Set(supportedOpTypes().filter((op) => !optional.has(op)));
+  }
+  return integerKernels.has(opType);
+}
+
+function integerColumn(zeroPointType: string | undefined): PrecisionColumn | undefined {
+  if (zeroPointType === 'int16' || zeroPointType === 'uint16') return 'INT16';
+  if (zeroPointType === 'int8' || zeroPointType === 'uint8') return 'INT8';
+  return undefined;
+}
+
+function wider(a: PrecisionColumn | undefined, b: PrecisionColumn | undefined): PrecisionColumn | undefined {
+  if (a === 'INT16' || b === 'INT16') return 'INT16';
+  return a ?? b;
+}
+
+/** BF16 / FP16 when `cast` ends a float → 16-bit → float Cast pair (or casts a 16-bit constant). */
+function castPairColumn(cast: GraphNode): PrecisionColumn | undefined {
+  const from = cast.inputs[0]?.producer;
+  const to = from?.opType === 'Cast' ? from.attrInt('to') : cast.inputs[0]?.initializer ? codeOf(cast.inputs[0].initializer.type) : undefined;
+  return to === 16 ? 'BF16' : to === 10 ? 'FP16' : undefined;
 }
 
 function codeOf(type: string): number | undefined {

@@ -1,3 +1,4 @@
 export * from './session.js';
 export * from './tensors.js';
 export * from './infer-types.js';
+export * from './worker-pool.js';

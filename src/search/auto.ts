@@ -27,6 +27,8 @@ export interface AutoSearchOptions {
   readonly fallback?: boolean;
   readonly batchSize?: number;
   readonly calibrationMethod?: 'minmax' | 'percentile' | 'entropy' | 'mse';
+  /** Worker threads for the sensitivity pass (default 1 = in this thread). */
+  readonly workers?: number;
   /** Directory for the sensitivity cache (undefined = no cache). */
   readonly cacheDir?: string;
   readonly maxEvaluations?: number;
@@ -111,6 +113,15 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
   const sensitivities = new Map<string, number>();
   const evalsBeforeSensitivity = evaluator.evaluations;
   let sensitivityCut = false;
+  const workers = options.workers ?? 1;
+  if (workers > 1) {
+    const todo = groups.filter((g) => cache.get(g.id) === undefined);
+    let done = groups.length - todo.length;
+    await evaluator.metricsInWorkers(todo.map((g) => ({ id: g.id, plan: planFor(precisionOverrides([g], narrow.activation, narrow.weight)) })), workers, (id, m) => {
+      cache.set(id, metricValue(m, metric));
+      progress('sensitivity', ++done, groups.length, id);
+    });
+  }
   for (const [i, g] of groups.entries()) {
     let s = cache.get(g.id);
     if (s === undefined && budget.exhausted()) {

@@ -3,7 +3,8 @@ import type { CalibrationSource } from '../calibration/sources/types.js';
 import { describeError, EvaluateError, MixqError } from '../errors.js';
 import type { HostTensor, Model } from '../ir/index.js';
 import type { QuantPlan } from '../qdq/types.js';
-import { ModelSession } from '../runtime/index.js';
+import { ModelSession, WorkerPool } from '../runtime/index.js';
+import { serializeModel } from '../onnx/index.js';
 import { MetricAccumulator, type OutputMetrics } from './metrics.js';
 import { buildModel } from './pipeline.js';
 import { hashParts } from './sensitivity-cache.js';
@@ -57,6 +58,34 @@ export class Evaluator {
   /** A digest of the float outputs on the calibration data (changes when the data does). */
   referenceDigest(): string {
     return hashParts(this.reference.map((r) => new Uint8Array(r.buffer, r.byteOffset, r.byteLength)));
+  }
+
+  /**
+   * Output metrics of many plans, run in parallel worker threads (each with its own session).
+   * The calibration feeds are held in memory for the workers. One evaluation per plan.
+   */
+  async metricsInWorkers(plans: readonly { id: string; plan: QuantPlan }[], workers: number, onDone: (id: string, m: OutputMetrics) => void): Promise<void> {
+    const feeds: Record<string, HostTensor>[] = [];
+    for await (const feed of this.source.batches(this.options.batchSize)) feeds.push(feed);
+    const pool = WorkerPool.create(Math.min(workers, plans.length), feeds);
+    try {
+      await Promise.all(
+        plans.map(async ({ id, plan }) => {
+          const bytes = serializeModel(buildModel(this.prepared, plan, this.ranges).model);
+          if (!bytes) throw new MixqError('INVALID_CONFIG', 'Models over 2 GB cannot be evaluated in worker threads.', { hint: 'Use workers: 1.' });
+          const outputs = await pool.run(bytes, this.outputName);
+          this.evaluations++;
+          const acc = new MetricAccumulator();
+          outputs.forEach((out, b) => {
+            const ref = this.reference[b]!;
+            acc.add(ref, out, ref.length / Math.max(1, feeds[b] ? (Object.values(feeds[b]!)[0]?.dims[0] ?? 1) : 1));
+          });
+          onDone(id, acc.result());
+        }),
+      );
+    } finally {
+      await pool.close();
+    }
   }
 
   /** Output metrics of a plan's model on the calibration data (one evaluation). */

@@ -76,9 +76,11 @@ export class ElementTypes {
     if (!producer || !isDefaultDomain(producer)) return undefined;
     if (producer.opType === 'Cast') return dataTypeFromCode(producer.attrInt('to', 0));
     if (SHAPE_TYPES.has(producer.opType)) return producer.outputs[0] === value ? 'int64' : undefined;
-    if (producer.opType === 'QuantizeLinear' || producer.opType === 'DequantizeLinear') return undefined;
-    // Second outputs are often of another kind (MaxPool indices, Dropout mask); Split's are all alike.
     const index = producer.outputs.indexOf(value);
+    if (producer.opType === 'DequantizeLinear') return producer.inputs[1] ? this.of(producer.inputs[1]) : undefined;
+    if (producer.opType === 'QuantizeLinear') return producer.inputs[2] ? this.of(producer.inputs[2]) : 'uint8';
+    if (producer.opType === 'If') return producer.subgraphs()[0]?.outputs[index]?.elemType;
+    // Second outputs are often of another kind (MaxPool indices, Dropout mask); Split's are all alike.
     if (index > 0 && producer.opType !== 'Split') return keepsFloat32Output(producer, index) ? 'float32' : undefined;
     for (const input of producer.inputs) {
       const t = input ? this.of(input) : undefined;

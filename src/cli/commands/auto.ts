@@ -1,0 +1,152 @@
+import { Option, type Command } from 'commander';
+import { autoMixedPrecision, type AutoMixedPrecisionOptions, type AutoMixedPrecisionResult } from '../../api/auto-mixed-precision.js';
+import { ConfigError, MixqError } from '../../errors.js';
+import { saveModel } from '../../onnx/index.js';
+import { buildAutoReport } from '../../report/auto-report.js';
+import { formatAutoReport } from '../../report/format-auto-report.js';
+import { sensitivityChartSvg } from '../../report/svg-chart.js';
+import type { MetricName } from '../../search/metrics.js';
+import type { Target } from '../../search/targets.js';
+import { loadEvaluateFunction } from '../evaluate-module.js';
+import { assertWritable, writeTextFile } from '../files.js';
+import type { CliIo, GlobalOptions } from '../main.js';
+import { addCalibrationOptions, openCalibration, parseCount, parseNumber, parsePositive, type CalibrationOptions } from '../options.js';
+import { ProgressReporter } from '../progress.js';
+import { readModel } from './quantize.js';
+
+interface AutoOptions extends CalibrationOptions {
+  output: string;
+  l2Target?: number;
+  metric?: MetricName;
+  top1Target?: number;
+  evaluate?: string;
+  relativeTo?: 'float' | 'wide';
+  drop?: 'absolute' | 'relative';
+  strategy?: 'bisect' | 'greedy';
+  cacheDir?: string;
+  maxEvaluations?: number;
+  timeout?: number;
+  fallback?: boolean;
+  perChannel?: boolean;
+  report?: string;
+  svg?: string;
+}
+
+const EXAMPLES = `
+The model is quantized wide (A16W8), each candidate layer (Conv, Gemm, MatMul...) is narrowed to A8W8
+alone to measure its sensitivity, and as many layers as the target allows are narrowed.
+
+Examples:
+  # output difference target: mean L2 distance of the logits to the float model's, at most 0.14
+  mixq auto examples/models/fashion-resnet.onnx --calib calib-data/ --l2-target 0.14 \\
+    --report resnet-auto.json --svg resnet-auto.svg -o resnet-auto.onnx
+  # accuracy target: top-1 may drop at most 0.01 (absolute) from the float model's
+  mixq auto examples/models/fashion-resnet.onnx --calib calib-data/ --top1-target 0.01 \\
+    --evaluate examples/fashion-eval/evaluate.mjs -o resnet-top1.onnx
+  # SQNR of the output at least 30 dB, greedy sweep, sensitivities cached for reruns
+  mixq auto model.onnx --calib calib/ --l2-target 30 --metric sqnr --strategy greedy --cache-dir .mixq-cache -o out.onnx
+
+The evaluate module's default export is  async (model) => score  (higher is better, 0..1); model.run(feeds)
+runs the candidate on your data. Give a .js or .mjs file.
+Exit code 3 when the target cannot be met: the best model found is still written.`;
+
+export function registerAuto(program: Command, io: CliIo): void {
+  const cmd = program
+    .command('auto')
+    .description('automatic mixed precision: narrow as many layers to A8W8 as an L2 / metric or top-1 target allows')
+    .argument('<model>', 'float ONNX model');
+  addCalibrationOptions(cmd)
+    .option('--l2-target <x>', 'largest allowed output difference to the float model (in --metric units)', parseNumber)
+    .addOption(new Option('--metric <name>', 'metric of --l2-target (default l2; sqnr and cosine are higher-is-better)').choices(['l2', 'relative-l2', 'sqnr', 'cosine']))
+    .option('--top1-target <x>', 'largest allowed drop of the evaluate score (needs --evaluate)', parseNumber)
+    .option('--evaluate <module>', '.js/.mjs module whose default export is async (model) => score')
+    .addOption(new Option('--relative-to <model>', 'top-1 drop measured from the float (default) or the wide model').choices(['float', 'wide']))
+    .addOption(new Option('--drop <mode>', 'top-1 drop in score units (absolute, default) or as a fraction (relative)').choices(['absolute', 'relative']))
+    .addOption(new Option('--strategy <name>', 'bisect (default; bisection with retries) or greedy (sweep in order)').choices(['bisect', 'greedy']))
+    .option('--cache-dir <dir>', 'keep sensitivities on disk; reruns and interrupted runs resume')
+    .option('--max-evaluations <n>', 'stop the search after this many model runs (best model so far)', parseCount)
+    .option('--timeout <seconds>', 'stop the search after this long (best model so far)', parsePositive)
+    .option('--no-fallback', 'when the wide model misses the target, do not try BF16/FP32 per layer')
+    .option('--no-per-channel', 'one weight scale per tensor')
+    .option('--report <file>', 'write the JSON report (re-print it with `mixq report`)')
+    .option('--svg <file>', 'write a bar chart of per-layer sensitivity')
+    .requiredOption('-o, --output <file>', 'where to write the mixed-precision model')
+    .addHelpText('after', EXAMPLES)
+    .action(async (path: string, opts: AutoOptions, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const reporter = new ProgressReporter(globals.quiet ? undefined : io.progress, (t) => io.err(t));
+      try {
+        await runAuto(path, opts, globals, io, reporter);
+      } finally {
+        reporter.stop();
+      }
+    });
+}
+
+async function runAuto(path: string, opts: AutoOptions, globals: GlobalOptions, io: CliIo, reporter: ProgressReporter): Promise<void> {
+  const target = await targetFrom(opts);
+  for (const out of [opts.output, opts.report, opts.svg]) if (out) await assertWritable(out);
+  const { model } = await readModel(path);
+  const source = await openCalibration(opts);
+  const options: AutoMixedPrecisionOptions = {
+    calibration: source,
+    target,
+    ...(opts.calibMethod ? { calibrationMethod: opts.calibMethod } : {}),
+    ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+    ...(opts.strategy ? { strategy: opts.strategy } : {}),
+    ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+    ...(opts.maxEvaluations !== undefined ? { maxEvaluations: opts.maxEvaluations } : {}),
+    ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),
+    ...(opts.fallback === false ? { fallback: false } : {}),
+    ...(opts.perChannel === false ? { perChannel: false } : {}),
+    onProgress: reporter.update,
+    onWarning: (w) => reporter.warn(`mixq: warning: ${w}`),
+  };
+  const result = await autoMixedPrecision(model, options);
+  // The best model is written even when the target is not met: the run is not wasted.
+  await saveModel(result.model, opts.output);
+  await writeOutputs(result, target, path, opts, globals, io, reporter);
+  if (!result.met) {
+    throw new MixqError('TARGET_NOT_MET', `Target ${buildAutoReport(result, target).target.description} not met: ${result.message}`, {
+      hint: `The best model found was saved to ${opts.output}; loosen the target${result.stoppedEarly ? ', or allow more evaluations / time' : ''}.`,
+    });
+  }
+}
+
+async function writeOutputs(result: AutoMixedPrecisionResult, target: Target, path: string, opts: AutoOptions, globals: GlobalOptions, io: CliIo, reporter: ProgressReporter): Promise<void> {
+  const report = buildAutoReport(result, target, { model: path, output: opts.output });
+  if (opts.report) await writeTextFile(opts.report, `${JSON.stringify(report, null, 2)}\n`);
+  if (opts.svg) await writeTextFile(opts.svg, sensitivityChartSvg(report));
+  reporter.stop();
+  if (globals.json) {
+    io.out(JSON.stringify({ ...report, ...(opts.report ? { reportFile: opts.report } : {}), ...(opts.svg ? { svgFile: opts.svg } : {}) }, null, 2));
+    return;
+  }
+  io.out(formatAutoReport(report));
+  const files = [opts.report && `report ${opts.report}`, opts.svg && `chart ${opts.svg}`].filter(Boolean);
+  if (files.length > 0) io.out(`\nWrote ${files.join(', ')}.`);
+}
+
+/** Exactly one target; its companion options only with it. */
+async function targetFrom(opts: AutoOptions): Promise<Target> {
+  const l2 = opts.l2Target !== undefined;
+  const top1 = opts.top1Target !== undefined;
+  if (l2 && top1) {
+    throw new ConfigError('Give one target: --l2-target or --top1-target, not both.', { hint: 'Quark silently drops the L2 target when both are set; mixq asks you to choose.' });
+  }
+  if (!l2 && !top1) throw new ConfigError('A target is required: --l2-target <x> or --top1-target <x> --evaluate <module>.', { hint: 'See `mixq auto --help` for examples.' });
+  const misplaced = (names: [string, unknown][], where: string): void => {
+    const given = names.filter(([, v]) => v !== undefined).map(([n]) => n);
+    if (given.length > 0) throw new ConfigError(`${given.join(', ')} only appl${given.length > 1 ? 'y' : 'ies'} with ${where}.`, { hint: 'Remove it, or use the other target.' });
+  };
+  if (opts.l2Target !== undefined) {
+    misplaced([['--evaluate', opts.evaluate], ['--relative-to', opts.relativeTo], ['--drop', opts.drop]], '--top1-target');
+    return { kind: 'metric', metric: opts.metric ?? 'l2', threshold: opts.l2Target };
+  }
+  misplaced([['--metric', opts.metric]], '--l2-target');
+  if (opts.evaluate === undefined) {
+    throw new ConfigError('--top1-target needs --evaluate <module>: the function that scores a model.', { hint: 'e.g. --evaluate examples/fashion-eval/evaluate.mjs' });
+  }
+  const evaluate = await loadEvaluateFunction(opts.evaluate);
+  return { kind: 'top1', maxDrop: opts.top1Target!, evaluate, relativeTo: opts.relativeTo ?? 'float', mode: opts.drop ?? 'absolute' };
+}

@@ -1,0 +1,131 @@
+import { dirname, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { quantize } from '../../api/quantize.js';
+import type { ActivationType, CalibrationConfig, WeightType } from '../../api/config.js';
+import { loadRangesFile, rangesToJson } from '../../calibration/ranges.js';
+import { ConfigError } from '../../errors.js';
+import type { Model } from '../../ir/index.js';
+import { loadModelFromBytes, saveModel } from '../../onnx/index.js';
+import { readFileBytes } from '../../onnx/file-io.js';
+import { formatQuantizeSummary } from '../../report/format-quantize.js';
+import { assertWritable, sha256, writeTextFile } from '../files.js';
+import type { CliIo, GlobalOptions } from '../main.js';
+import { addCalibrationOptions, openCalibration, readPrecisionMap, type CalibrationOptions } from '../options.js';
+import { ProgressReporter } from '../progress.js';
+
+interface QuantizeOptions extends CalibrationOptions {
+  output: string;
+  activation: ActivationType;
+  weight: WeightType;
+  perChannel?: boolean;
+  mixed?: string;
+  ranges?: string;
+  saveRanges?: string;
+}
+
+const EXAMPLES = `
+Examples:
+  # A8W8 with the bundled calibration set
+  mixq quantize examples/models/fashion-resnet.onnx --calib calib-data/ -o resnet-a8w8.onnx
+  # A16W8 (int16 activations), per-tensor weights, percentile ranges
+  mixq quantize model.onnx --calib calib/ --activation int16 --no-per-channel --calib-method percentile -o model-a16w8.onnx
+  # A8W8 with some tensors kept wider: map.json = { "Int16": ["t1"], "Float32": ["t2"] }
+  mixq quantize model.onnx --calib calib/ --mixed map.json -o model-mixed.onnx
+  # calibrate once, then reuse the ranges
+  mixq quantize model.onnx --calib calib/ --save-ranges ranges.json -o a.onnx
+  mixq quantize model.onnx --ranges ranges.json --activation int16 -o b.onnx`;
+
+export function registerQuantize(program: Command, io: CliIo): void {
+  const cmd = program
+    .command('quantize')
+    .description('static QDQ quantization at global activation/weight types, with optional per-tensor precisions (--mixed)')
+    .argument('<model>', 'float ONNX model');
+  addCalibrationOptions(cmd)
+    .option('--ranges <file>', 'reuse ranges saved with --save-ranges instead of calibrating')
+    .addOption(new Option('--activation <type>', 'activation type').choices(['int8', 'uint8', 'int16', 'uint16']).default('int8'))
+    .addOption(new Option('--weight <type>', 'weight type').choices(['int8', 'uint8', 'int16']).default('int8'))
+    .option('--per-channel', 'one weight scale per output channel (default)')
+    .option('--no-per-channel', 'one weight scale per tensor')
+    .option('--mixed <map.json>', 'per-tensor precisions: { "Int8": [...], "Int16": [...], "BFloat16": [...], "Float32": [...] }')
+    .option('--save-ranges <file>', 'write the calibrated ranges as JSON (reuse with --ranges)')
+    .requiredOption('-o, --output <file>', 'where to write the QDQ model')
+    .addHelpText('after', EXAMPLES)
+    .action(async (path: string, opts: QuantizeOptions, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const reporter = new ProgressReporter(globals.quiet ? undefined : io.progress, (t) => io.err(t));
+      try {
+        await runQuantize(path, opts, globals, io, reporter);
+      } finally {
+        reporter.stop();
+      }
+    });
+}
+
+async function runQuantize(path: string, opts: QuantizeOptions, globals: GlobalOptions, io: CliIo, reporter: ProgressReporter): Promise<void> {
+  if (opts.calib !== undefined && opts.ranges !== undefined) {
+    throw new ConfigError('Give --calib or --ranges, not both.', { hint: '--ranges reuses ranges saved earlier; --calib calibrates anew.' });
+  }
+  // Check outputs before the slow part, so a typo does not cost a calibration run.
+  await assertWritable(opts.output);
+  if (opts.saveRanges) await assertWritable(opts.saveRanges);
+  const { model, hash } = await readModel(path);
+  const mixed = opts.mixed ? await readPrecisionMap(opts.mixed) : undefined;
+  const calibration = await calibrationConfig(opts, hash);
+  const warnings: string[] = [];
+  const result = await quantize(model, {
+    calibration,
+    activationType: opts.activation,
+    weightType: opts.weight,
+    perChannel: opts.perChannel ?? true,
+    ...(mixed ? { mixedPrecisionTensor: mixed } : {}),
+    onProgress: reporter.update,
+    onWarning: (w) => warnings.push(w),
+  });
+  await saveModel(result.model, opts.output);
+  if (opts.saveRanges) {
+    const file = rangesToJson(result.ranges, { method: opts.calibMethod ?? 'minmax', modelHash: hash, samples: result.calibrationSamples });
+    await writeTextFile(opts.saveRanges, `${JSON.stringify(file, null, 2)}\n`);
+  }
+  reporter.stop();
+  const summary = {
+    model: path,
+    output: opts.output,
+    settings: settingsLine(opts),
+    statistics: result.statistics,
+    parameterBytes: result.parameterBytes,
+    calibrationSamples: result.calibrationSamples,
+    warnings,
+  };
+  if (globals.json) io.out(JSON.stringify({ ...summary, ...(opts.saveRanges ? { ranges: opts.saveRanges } : {}), mixedPrecisionTensor: result.mixedPrecisionTensor }, null, 2));
+  else io.out(formatQuantizeSummary(summary));
+}
+
+/** The model and the sha256 of its file (ranges files are tied to the model they came from). */
+export async function readModel(path: string): Promise<{ model: Model; hash: string }> {
+  const bytes = await readFileBytes(path);
+  const model = loadModelFromBytes(bytes, { source: path, baseDir: dirname(resolve(path)) });
+  return { model, hash: sha256(bytes) };
+}
+
+async function calibrationConfig(opts: QuantizeOptions, hash: string): Promise<CalibrationConfig> {
+  if (opts.ranges !== undefined) {
+    const { ranges } = await loadRangesFile(opts.ranges, hash);
+    return { kind: 'ranges', ranges };
+  }
+  const source = await openCalibration(opts);
+  return {
+    kind: 'data',
+    source,
+    ...(opts.calibMethod ? { method: opts.calibMethod } : {}),
+    ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+  };
+}
+
+function settingsLine(opts: QuantizeOptions): string {
+  const bits = (t: string): string => t.replace(/\D/g, '');
+  const parts = [`A${bits(opts.activation)}W${bits(opts.weight)}`, opts.perChannel === false ? 'per-tensor weights' : 'per-channel weights'];
+  if (opts.ranges) parts.push(`ranges from ${opts.ranges}`);
+  else parts.push(`${opts.calibMethod ?? 'minmax'} calibration`);
+  if (opts.mixed) parts.push(`overrides from ${opts.mixed}`);
+  return parts.join(', ');
+}
