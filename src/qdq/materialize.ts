@@ -9,6 +9,8 @@ import {
   type Node,
   type Value,
 } from '../ir/index.js';
+import { upgradeOpsetForQdq } from './opset.js';
+import { upgradeOpset } from './opset-upgrade.js';
 import { computeQParams, type QParams, type Range } from './qparams.js';
 import { castPrecisionCode, quantizeBiasTensor, quantizeWeight, roundWeightToFloat16 } from './weights.js';
 import type { EdgeConversion, IntegerPrecision, QuantPlan, TensorPlan, TensorPrecision } from './types.js';
@@ -17,14 +19,21 @@ import { isIntegerPrecision } from './types.js';
 export interface MaterializeOptions {
   /** Calibrated float ranges of activation tensors, by name. */
   readonly ranges: ReadonlyMap<string, Range>;
-  /** Where int16 Q/DQ go when the opset is below 21: 'com.microsoft' (default) or error. */
-  readonly int16Domain?: 'com.microsoft';
+  /**
+   * int16 Q/DQ need opset 21 in the ai.onnx domain: 'upgrade' (default) raises the opset when every
+   * op keeps its meaning, else uses com.microsoft; 'com.microsoft' never upgrades.
+   */
+  readonly int16Opset?: 'upgrade' | 'com.microsoft';
 }
 
 export interface MaterializeResult {
   /** Quantization parameters actually used, by tensor name (for reports and tests). */
   readonly qparams: ReadonlyMap<string, QParams>;
   readonly insertedNodes: number;
+  /** Set when the ai.onnx opset was raised (opset 9 → 10, see opset.ts). */
+  readonly opsetUpgraded?: { readonly from: number; readonly to: number };
+  /** Notes for the user about the built model (how to run it). */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -33,8 +42,11 @@ export interface MaterializeResult {
  */
 export function materialize(model: Model, plan: QuantPlan, options: MaterializeOptions): MaterializeResult {
   const graph = model.graph;
+  const needs16 = plan.tensors.some((t) => t.precision === 'int16' || t.precision === 'uint16') || plan.conversions.some((c) => c.precision === 'int16' || c.precision === 'uint16');
+  if (needs16 && (options.int16Opset ?? 'upgrade') === 'upgrade') upgradeOpset(model);
   const qparams = computeAllQParams(model, plan, options.ranges);
   const before = graph.nodes.length;
+  const opset = upgradeOpsetForQdq(model, plan);
   const domains = new DomainChooser(model);
   for (const t of plan.tensors) {
     const value = graph.ownValue(t.name);
@@ -45,7 +57,12 @@ export function materialize(model: Model, plan: QuantPlan, options: MaterializeO
   for (const c of plan.conversions) insertConversion(graph, c, qparams.get(conversionKey(c)), domains);
   domains.finish();
   topologicalSort(graph);
-  return { qparams, insertedNodes: graph.nodes.length - before };
+  return {
+    qparams,
+    insertedNodes: graph.nodes.length - before,
+    ...(opset.upgraded ? { opsetUpgraded: opset.upgraded } : {}),
+    warnings: opset.warning ? [opset.warning] : [],
+  };
 }
 
 export function conversionKey(c: EdgeConversion): string {
