@@ -17,3 +17,6 @@ export type { Target, EvaluateFunction, ModelHandle } from './search/targets.js'
 export type { MetricName, OutputMetrics } from './search/metrics.js';
 export type { CandidateSelection } from './search/candidates.js';
 export { openCalibrationSource, manifestSource, imageFolderSource, readNpy, writeNpy } from './calibration/sources/index.js';
+export { mixPrecision, formatMixPrecisionReport } from './api/mix-precision.js';
+export type { CandidateHandle, Criterion, EvaluateFunction as FloatMixEvaluateFunction } from './api/mix-precision.js';
+export type { MixPrecisionConfig, MixPrecisionReport, MixPrecisionResult } from './api/mix-precision.js';

@@ -39,6 +39,13 @@ export async function quantize(model: Model, config: QuantizeConfig): Promise<Qu
   for (const w of warnings) config.onWarning?.(w);
   const { ranges, samples } = await rangesFor(prepared, plan, config);
   const { model: quantized, result } = buildModel(prepared, plan, ranges);
+  const up = result.opsetUpgraded;
+  const buildWarnings = [
+    ...(up ? [`ai.onnx opset raised from ${up.from} to ${up.to} (no op of this model changes meaning) so that onnxruntime's QDQ fusion can load the quantized model.`] : []),
+    ...result.warnings,
+  ];
+  for (const w of buildWarnings) config.onWarning?.(w);
+  warnings.push(...buildWarnings);
   return {
     model: quantized,
     plan,

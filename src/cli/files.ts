@@ -25,15 +25,31 @@ export async function readJsonFile(path: string, what: string, hint: string): Pr
   }
 }
 
-/** "Unexpected token ] at line 3, column 14" from V8's "... at position N" message. */
+/** The parser's complaint with a line and column ("Unexpected token ']' at line 2, column 15"). */
 function jsonErrorWhere(text: string, error: unknown): string {
-  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
-  const match = /position (\d+)/.exec(message);
-  if (!match) return message.replace(/\.$/, '');
-  const position = Number(match[1]);
-  const before = text.slice(0, position).split('\n');
-  const where = `line ${before.length}, column ${before.at(-1)!.length + 1}`;
-  return `${message.replace(/\s*(in JSON )?at position \d+.*$/, '').replace(/\.$/, '')} at ${where}`;
+  const full = error instanceof Error ? error.message : String(error);
+  const message = full.split('\n')[0]!.replace(/\.$/, '');
+  const offset = errorOffset(text, full);
+  const what = message.replace(/,\s*(\.\.\.)?".*$/, '').replace(/\s*(in JSON )?at position \d+.*$/, '').replace(/ in JSON$/, '');
+  if (offset === undefined) return what;
+  const before = text.slice(0, offset).split('\n');
+  return `${what} at line ${before.length}, column ${before.at(-1)!.length + 1}`;
+}
+
+/**
+ * Where V8 says the error is: "at position N", or (Node 20) a quoted excerpt whose 11th character is
+ * the bad token when the excerpt starts with "...", or the end of the text.
+ */
+function errorOffset(text: string, message: string): number | undefined {
+  const position = /position (\d+)/.exec(message);
+  if (position) return Number(position[1]);
+  if (/end of JSON input/.test(message)) return text.length;
+  const excerpt = /Unexpected token '(.)', (\.\.\.)?"(.*)"(\.\.\.)? is not valid JSON/s.exec(message);
+  if (!excerpt) return undefined;
+  const [, token, cut, context] = excerpt as unknown as [string, string, string | undefined, string];
+  const start = text.indexOf(context);
+  if (start < 0) return undefined;
+  return start + (cut ? 10 : Math.max(0, context.indexOf(token)));
 }
 
 export async function writeTextFile(path: string, text: string): Promise<void> {

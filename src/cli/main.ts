@@ -38,6 +38,14 @@ function packageVersion(): string {
   }
 }
 
+/** Commander's "error: unknown command 'x'\n(Did you mean y?)" as one line. */
+function oneLine(message: string): string {
+  return message
+    .replace(/^error: /, '')
+    .replace(/\s*\n\(Did you mean ([^)]*)\)/, ' (did you mean $1)')
+    .trimEnd();
+}
+
 export function buildProgram(io: CliIo): Command {
   const program = new Command('mixq')
     .description('Mixed-precision quantization of ONNX models (INT8 / INT16 / BF16 / FP32, QDQ).')
@@ -50,7 +58,7 @@ export function buildProgram(io: CliIo): Command {
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
       // Usage errors read like every other error: one line with a code, then the hint.
-      outputError: (s, write) => write(`mixq: error [INVALID_ARGUMENT]: ${s.replace(/^error: /, '')}`),
+      outputError: (s, write) => write(`mixq: error [INVALID_ARGUMENT]: ${oneLine(s)}`),
     })
     .exitOverride()
     .addHelpText(

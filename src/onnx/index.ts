@@ -36,7 +36,7 @@ export function loadModelFromBytes(bytes: Uint8Array, options: LoadOptions = {})
   const baseDir = options.baseDir;
   return modelFromProto(proto, {
     source,
-    readExternal: baseDir === undefined ? undefined : (entries, byteLength, tensorName) => readExternalData(baseDir, entries, byteLength, `${source} (tensor '${tensorName}')`),
+    readExternal: baseDir === undefined ? undefined : (entries, byteLength, tensorName) => readExternalData(baseDir, entries, byteLength, source, tensorName),
   });
 }
 

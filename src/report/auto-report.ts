@@ -39,7 +39,7 @@ export interface ReportLayer {
   readonly op: string;
   /** The nodes narrowed together (a shared input makes one group of several nodes). */
   readonly nodes: readonly string[];
-  /** The sensitivity metric with only this layer narrowed. */
+  /** The sensitivity metric with only this layer narrowed; null when it was not measured (budget ran out). */
   readonly sensitivity: number | null;
   readonly precision: TensorPrecision;
 }

@@ -35,7 +35,7 @@ export function formatLayerTable(report: Pick<AutoReport, 'layers' | 'sensitivit
     i + 1,
     l.name,
     l.op,
-    l.sensitivity === null ? '∞' : formatMetric(report.sensitivityMetric, l.sensitivity),
+    l.sensitivity === null ? '— (not measured)' : formatMetric(report.sensitivityMetric, l.sensitivity),
     precisionLabel(l.precision),
   ]);
   const title = `Layers by sensitivity (${report.sensitivityMetric} with only that layer narrowed; least sensitive first)`;

@@ -72,8 +72,11 @@ function columnOfNode(node: GraphNode): PrecisionColumn {
     }
   }
   // An op with no integer kernel (Erf, Div...) runs in float even between a DQ and a Q.
-  const output = hasIntegerKernel(node.opType) ? quantizedOutput(node, true) : undefined;
-  const integer = readsWeight || output !== undefined ? wider(input, output) : undefined;
+  const kernel = hasIntegerKernel(node.opType);
+  const direct = kernel ? quantizedOutput(node, false) : undefined;
+  // A fused Relu's output type says the node is integer, not how wide it computes.
+  const fused = kernel ? quantizedOutput(node, true) : undefined;
+  const integer = readsWeight || fused !== undefined ? (wider(input, direct) ?? fused) : undefined;
   return integer ?? castColumn ?? 'FP32';
 }
 

@@ -38,7 +38,7 @@ export function sensitivityChartSvg(report: ChartInput, options: { title?: strin
   const target = report.target.kind === 'metric' && report.target.metric === metric ? report.target.threshold : undefined;
   const labelWidth = Math.ceil(Math.max(8, ...layers.map((l) => shorten(l.name).length)) * CHAR);
   const left = labelWidth + 24;
-  const width = left + PLOT_WIDTH + 90;
+  const width = left + PLOT_WIDTH + 110;
   const height = TOP + Math.max(1, layers.length) * ROW + BOTTOM;
   const values = layers.map((l) => l.sensitivity).filter((v): v is number => v !== null);
   const scale = linearScale([...values, wide, final, target].filter((v): v is number => v !== undefined && v !== null && Number.isFinite(v)), metric, left, left + PLOT_WIDTH);
@@ -107,9 +107,10 @@ function bar(layer: ReportLayer, index: number, scale: Scale, wide: number | und
   const y = TOP + index * ROW;
   const color = COLORS[precisionLabel(layer.precision)] ?? '#868e96';
   const label = text(scale.x0 - 12, y + ROW / 2 + 4, shorten(layer.name), { anchor: 'end', mono: true, size: 11 });
-  const tip = `<title>${esc(`${layer.name} (${layer.op}): ${metric} ${formatMetric(metric, layer.sensitivity)} → ${precisionLabel(layer.precision)}`)}</title>`;
+  const measured = layer.sensitivity === null ? 'not measured' : `${metric} ${formatMetric(metric, layer.sensitivity)}`;
+  const tip = `<title>${esc(`${layer.name} (${layer.op}): ${measured} → ${precisionLabel(layer.precision)}`)}</title>`;
   if (layer.sensitivity === null) {
-    return `<g>${tip}${label}${text(scale.x1, y + ROW / 2 + 4, '∞', { anchor: 'end' })}</g>`;
+    return `<g>${tip}${label}${text(scale.x0 + 4, y + ROW / 2 + 4, 'not measured', { size: 10, fill: '#868e96' })}</g>`;
   }
   const from = scale.at(wide ?? scale.lo);
   const to = scale.at(layer.sensitivity);
@@ -140,8 +141,8 @@ function cutLine(layers: readonly ReportLayer[], x0: number, x1: number): string
   if (changes.length !== 1) return '';
   const y = TOP + changes[0]! * ROW;
   return [
-    `<line x1="${x0}" y1="${y}" x2="${x1 + 60}" y2="${y}" stroke="#e03131" stroke-width="1.5" stroke-dasharray="8 4"/>`,
-    text(x1 + 62, y + 4, 'cut', { size: 11, fill: '#e03131', weight: 'bold' }),
+    `<line x1="${x0}" y1="${y}" x2="${x1 + 60}" y2="${y}" stroke="#343a40" stroke-width="1.5" stroke-dasharray="8 4"/>`,
+    text(x1 + 64, y + 4, 'cut', { size: 11, fill: '#343a40', weight: 'bold' }),
   ].join('\n');
 }
 

@@ -100,8 +100,9 @@ class FallbackSearch {
   }
 
   async run(): Promise<FloatFallbackResult> {
-    this.baseline = await this.evaluator.score(this.prepared, 'fp32 baseline', []);
+    // Converting first surfaces configuration errors (lists, names) before the user's evaluate runs.
     const full = this.convert([]);
+    this.baseline = await this.evaluator.score(this.prepared, 'fp32 baseline', []);
     const fullScore = await this.evaluate(full, 'full conversion', []);
     if (this.meets(fullScore)) return this.result({ fallback: [], score: fullScore, met: true }, fullScore, []);
     const units = fallbackUnits(this.prepared.graph, full, this.options);

@@ -3,7 +3,7 @@ import { GraphError } from '../../src/errors.js';
 import { cloneModel, createModel, Graph, tensorType, topologicalSort, type Node } from '../../src/ir/index.js';
 import { loadModel, loadModelFromBytes, serializeModel } from '../../src/onnx/index.js';
 import { ModelSession } from '../../src/runtime/index.js';
-import { expectFeedsBitExact, RESNET, VIT } from '../fixtures/helpers.js';
+import { expectFeedsBitExact, expectSame, expectSameList, RESNET, VIT } from '../fixtures/helpers.js';
 import { buildIfBranches, buildLoop, floatFeed, graphAttr } from '../fixtures/models.js';
 import { prng } from '../fixtures/random.js';
 import { allGraphs, invariantViolations } from '../fixtures/structure.js';
@@ -81,7 +81,7 @@ describe('uniqueName', () => {
   it('holds for models read from a file and for clones', async () => {
     const loaded = loadModelFromBytes(serializeModel(buildIfBranches())!);
     const thenG = loaded.graph.nodes.find((n) => n.opType === 'If')!.subgraphs()[0]!;
-    expect(thenG.parent).toBe(loaded.graph);
+    expectSame(thenG.parent, loaded.graph);
     for (const name of ['then_mm', 'then_mm_out', 'else_add', 'else_out']) expect(loaded.graph.uniqueName(name)).not.toBe(name);
     const clone = cloneModel(loaded);
     for (const name of ['then_mm', 'else_out', 'W', 'branch']) expect(clone.graph.uniqueName(name)).not.toBe(name);
@@ -106,8 +106,7 @@ describe('topologicalSort', () => {
       const model = await loadModel(file);
       const before = [...model.graph.nodes];
       topologicalSort(model.graph);
-      expect(model.graph.nodes).toEqual(before);
-      expect(model.graph.nodes.every((n, i) => n === before[i])).toBe(true);
+      expectSameList(model.graph.nodes, before, file);
     }
   });
 

@@ -26,7 +26,7 @@ describe('opset upgrade to 21', () => {
       const input = { input: { type: 'float32' as const, dims: [4, 1, 28, 28], data: randomInput(4 * 784, 7) } };
       const [a, b] = [await ModelSession.create(model), await ModelSession.create(upgraded)];
       const [ya, yb] = [(await a.run(input))['logits']!.data, (await b.run(input))['logits']!.data];
-      expect(Array.from(yb)).toEqual(Array.from(ya));
+      expect(Array.from(yb as Float32Array)).toEqual(Array.from(ya as Float32Array));
     });
   }
 
@@ -41,7 +41,7 @@ describe('opset upgrade to 21', () => {
     expect(split.attrInt('num_outputs')).toBe(3);
     const s = await ModelSession.create(m);
     const out = await s.run({ x: { type: 'float32', dims: [2, 6], data: Float32Array.from({ length: 12 }, (_, i) => i) } });
-    expect(Array.from(out['c']!.data)).toEqual([4, 5, 10, 11]);
+    expect(Array.from(out["c"]!.data as Float32Array)).toEqual([4, 5, 10, 11]);
   });
 
   it('refuses below opset 13 and with ops whose meaning changed', () => {

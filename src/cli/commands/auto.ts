@@ -100,9 +100,13 @@ async function runAuto(path: string, opts: AutoOptions, globals: GlobalOptions, 
     ...(opts.fallback === false ? { fallback: false } : {}),
     ...(opts.perChannel === false ? { perChannel: false } : {}),
     onProgress: reporter.update,
-    onWarning: (w) => reporter.warn(`mixq: warning: ${w}`),
+    onWarning: (w) => warnings.push(w),
   };
+  const warnings: string[] = [];
   const result = await autoMixedPrecision(model, options);
+  reporter.stop();
+  // The search also hands its final message to onWarning; the report prints that one already.
+  for (const w of warnings) if (w !== result.message) io.err(`mixq: warning: ${w}`);
   // The best model is written even when the target is not met: the run is not wasted.
   await saveModel(result.model, opts.output);
   await writeOutputs(result, target, path, opts, globals, io, reporter);

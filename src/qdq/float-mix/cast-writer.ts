@@ -13,21 +13,18 @@ const FLOAT32_CODE = 1;
 export class CastWriter {
   /** Every Cast this writer added, with its purpose. */
   readonly inserted = new Map<Node, CastKind>();
-  private readonly tag: string;
 
   constructor(
     readonly graph: Graph,
     readonly precision: FloatPrecision,
-  ) {
-    this.tag = precision;
-  }
+  ) {}
 
   /**
    * A Cast reading `value`, placed right after `after` (default: the value's producer, or first in
    * the graph for graph inputs and initializers) so that a sorted node list stays sorted.
    */
   cast(value: Value, to: 'low' | 'float32', kind: CastKind, after?: Node): Value {
-    const suffix = to === 'low' ? this.tag : 'fp32';
+    const suffix = to === 'low' ? this.precision : 'fp32';
     const anchor = after ?? (value.producer?.graph === this.graph ? value.producer : undefined);
     const first = this.graph.nodes[0];
     const position = anchor ? { after: anchor } : first ? { before: first } : {};

@@ -75,6 +75,7 @@ export class ElementTypes {
     const producer = value.producer;
     if (!producer || !isDefaultDomain(producer)) return undefined;
     if (producer.opType === 'Cast') return dataTypeFromCode(producer.attrInt('to', 0));
+    if (producer.opType === 'Constant') return producer.attrTensor('value')?.type;
     if (SHAPE_TYPES.has(producer.opType)) return producer.outputs[0] === value ? 'int64' : undefined;
     const index = producer.outputs.indexOf(value);
     if (producer.opType === 'DequantizeLinear') return producer.inputs[1] ? this.of(producer.inputs[1]) : undefined;
