@@ -2,10 +2,11 @@
  * Loading and saving ONNX models. The only bridge between files/bytes and our IR.
  */
 import { dirname, basename, resolve } from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { InvalidArgumentError, ModelFormatError } from '../errors.js';
 import type { Model, Tensor } from '../ir/index.js';
 import { decodeModelProto, encodeModelProto, MAX_PROTO_BYTES } from './codec.js';
-import { ExternalDataWriter, readExternalData, readFileBytes, writeFileAtomic } from './file-io.js';
+import { ExternalDataWriter, readExternalData, readFileBytes, resolveExternalLocation, writeFileAtomic } from './file-io.js';
 import { modelFromProto } from './serde-read.js';
 import { modelToProto, type TensorPlacer } from './serde-write.js';
 
@@ -34,10 +35,33 @@ export function loadModelFromBytes(bytes: Uint8Array, options: LoadOptions = {})
   const source = options.source ?? '<bytes>';
   const proto = decodeModelProto(bytes, source);
   const baseDir = options.baseDir;
-  return modelFromProto(proto, {
+  const model = modelFromProto(proto, {
     source,
     readExternal: baseDir === undefined ? undefined : (entries, byteLength, tensorName) => readExternalData(baseDir, entries, byteLength, source, tensorName),
   });
+  if (baseDir !== undefined) checkExternalFilesExist(model, baseDir, source);
+  return model;
+}
+
+/** Tensors are read lazily; a missing data file should still fail at load time, naming the file. */
+function checkExternalFilesExist(model: Model, baseDir: string, source: string): void {
+  const seen = new Set<string>();
+  const visit = (t: Tensor) => {
+    const location = t.external?.location;
+    if (location === undefined || seen.has(location)) return;
+    seen.add(location);
+    const file = resolveExternalLocation(baseDir, location, source, t.name);
+    if (!existsSync(file)) {
+      throw new ModelFormatError('EXTERNAL_DATA_MISSING', source, `${source}: tensor '${t.name}' keeps its data in '${location}', which is not next to the model (looked for ${file}).`, {
+        hint: 'Keep the .data file in the same folder as the .onnx file (copy or move them together).',
+      });
+    }
+  };
+  for (const v of model.graph.initializers) visit(v.initializer!);
+  for (const node of model.graph.allNodes()) {
+    for (const a of node.attributes.values()) if (a.value.type === 'tensor') visit(a.value.value);
+    for (const sub of node.subgraphs()) for (const v of sub.initializers) visit(v.initializer!);
+  }
 }
 
 export interface ExternalDataOptions {

@@ -5,11 +5,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { quantize, type QuantizeResult } from '../../src/api/quantize.js';
 import { ConfigError } from '../../src/errors.js';
-import type { Model, Node } from '../../src/ir/index.js';
+import { createModel, intsAttr, Tensor, tensorType, type Model, type Node } from '../../src/ir/index.js';
 import { loadModel } from '../../src/onnx/index.js';
 import { convFixture } from '../fixtures/models.js';
 import { calibrationNpyPath, readNpyFloat32, RESNET, sliceBatch, VIT } from '../fixtures/helpers.js';
-import { dqFeeding, qdqParams, runModel, tensorSource, treatmentOf } from './helpers.js';
+import { seededFloats } from '../fixtures/random.js';
+import { dqFeeding, nodeNamed, qdqParams, runModel, tensorSource, treatmentOf } from './helpers.js';
 
 const calib = sliceBatch(readNpyFloat32(calibrationNpyPath()), 0, 32);
 const source = () => tensorSource({ input: calib }, 'first 32 calibration images');
@@ -196,3 +197,23 @@ describe('Gemm with transB=0 (weight [K, N])', () => {
     expect(out['logits']!.dims).toEqual([4, 10]);
   });
 });
+
+describe('ConvTranspose (weight [C_in, C_out, kH, kW])', () => {
+  it('puts weight scales on axis 1 (output channels) and the int32 bias on axis 0; the model runs', async () => {
+    const model = createModel(17, 'deconv');
+    const g = model.graph;
+    const x = g.addInput('x', tensorType('float32', ['N', 2, 3, 3]));
+    const w = g.addInitializer(Tensor.fromArray('w', 'float32', [2, 3, 2, 2], seededFloats(401, 24, 0.5)));
+    const b = g.addInitializer(Tensor.fromArray('b', 'float32', [3], Float32Array.of(0.1, 0, -0.1)));
+    const y = g.addNode({ opType: 'ConvTranspose', name: 'deconv', inputs: [x, w, b], outputs: ['y'], attributes: [intsAttr('kernel_shape', [2, 2])] }).output();
+    y.type = tensorType('float32', ['N', 3, 4, 4]);
+    g.addOutput(y);
+    const input = { type: 'float32' as const, dims: [4, 2, 3, 3], data: seededFloats(402, 72) };
+    const r = await quantize(model, { calibration: { kind: 'data', source: tensorSource({ x: input }) } });
+    expectBiasScales(r.model, nodeNamed(r.model, 'deconv'), 1);
+    expect(qdqParams(dqFeeding(r.model, 'deconv', 1)).scales).toHaveLength(3);
+    const out = await runModel(r.model, { x: input });
+    expect(out['y']!.dims).toEqual([4, 3, 4, 4]);
+  });
+});
+

@@ -108,6 +108,11 @@ describe.each([
         expect(treatmentOf(r.model, t), `${label}: untouched tensor '${t}'`).toEqual(globalTreatment.get(t));
       }
       expect(weightsOf(r.model), `${label}: weights`).toEqual(globalWeights);
+      if (i % 4 === 0) {
+        // The result's own map, given back, rebuilds the very same model.
+        const again = await quantize(s.float, { calibration: { kind: 'ranges', ranges: s.ranges }, mixedPrecisionTensor: r.mixedPrecisionTensor });
+        expect(Buffer.from(serializeModel(again.model)!).equals(Buffer.from(serializeModel(r.model)!)), `${label}: result map round trip`).toBe(true);
+      }
       const out = await runModel(r.model, feed);
       expect(out['logits']!.dims, label).toEqual([4, 10]);
       expect((out['logits']!.data as Float32Array).every(Number.isFinite), label).toBe(true);

@@ -2,12 +2,13 @@ import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { quantize } from '../../api/quantize.js';
 import type { ActivationType, CalibrationConfig, WeightType } from '../../api/config.js';
-import { loadRangesFile, rangesToJson } from '../../calibration/ranges.js';
+import { loadRangesFile, rangesToJson, type Range } from '../../calibration/ranges.js';
 import { ConfigError } from '../../errors.js';
 import type { Model } from '../../ir/index.js';
 import { loadModelFromBytes, saveModel } from '../../onnx/index.js';
 import { readFileBytes } from '../../onnx/file-io.js';
 import { formatQuantizeSummary } from '../../report/format-quantize.js';
+import { allActivationTensors, calibrate, prepareModel } from '../../search/pipeline.js';
 import { assertWritable, sha256, writeTextFile } from '../files.js';
 import type { CliIo, GlobalOptions } from '../main.js';
 import { addCalibrationOptions, openCalibration, readPrecisionMap, type CalibrationOptions } from '../options.js';
@@ -70,7 +71,7 @@ async function runQuantize(path: string, opts: QuantizeOptions, globals: GlobalO
   if (opts.saveRanges) await assertWritable(opts.saveRanges);
   const { model, hash } = await readModel(path);
   const mixed = opts.mixed ? await readPrecisionMap(opts.mixed) : undefined;
-  const calibration = await calibrationConfig(opts, hash);
+  const { calibration, samples, saved } = await calibrationFor(model, opts, hash, reporter);
   const warnings: string[] = [];
   const result = await quantize(model, {
     calibration,
@@ -83,7 +84,7 @@ async function runQuantize(path: string, opts: QuantizeOptions, globals: GlobalO
   });
   await saveModel(result.model, opts.output);
   if (opts.saveRanges) {
-    const file = rangesToJson(result.ranges, { method: opts.calibMethod ?? 'minmax', modelHash: hash, samples: result.calibrationSamples });
+    const file = rangesToJson(saved ?? result.ranges, { method: opts.calibMethod ?? 'minmax', modelHash: hash, samples: samples ?? result.calibrationSamples });
     await writeTextFile(opts.saveRanges, `${JSON.stringify(file, null, 2)}\n`);
   }
   reporter.stop();
@@ -93,7 +94,7 @@ async function runQuantize(path: string, opts: QuantizeOptions, globals: GlobalO
     settings: settingsLine(opts),
     statistics: result.statistics,
     parameterBytes: result.parameterBytes,
-    calibrationSamples: result.calibrationSamples,
+    calibrationSamples: samples ?? result.calibrationSamples,
     warnings,
   };
   if (globals.json) io.out(JSON.stringify({ ...summary, ...(opts.saveRanges ? { ranges: opts.saveRanges } : {}), mixedPrecisionTensor: result.mixedPrecisionTensor }, null, 2));
@@ -107,18 +108,28 @@ export async function readModel(path: string): Promise<{ model: Model; hash: str
   return { model, hash: sha256(bytes) };
 }
 
-async function calibrationConfig(opts: QuantizeOptions, hash: string): Promise<CalibrationConfig> {
+/**
+ * Where ranges come from. With --save-ranges every float activation is calibrated (not only what
+ * this plan needs), so that the saved file serves any later --activation / --mixed choice.
+ */
+async function calibrationFor(
+  model: Model,
+  opts: QuantizeOptions,
+  hash: string,
+  reporter: ProgressReporter,
+): Promise<{ calibration: CalibrationConfig; samples?: number; saved?: ReadonlyMap<string, Range> }> {
   if (opts.ranges !== undefined) {
     const { ranges } = await loadRangesFile(opts.ranges, hash);
-    return { kind: 'ranges', ranges };
+    return { calibration: { kind: 'ranges', ranges } };
   }
   const source = await openCalibration(opts);
-  return {
-    kind: 'data',
-    source,
-    ...(opts.calibMethod ? { method: opts.calibMethod } : {}),
-    ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
-  };
+  const method = opts.calibMethod ? { method: opts.calibMethod } : {};
+  const batch = opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {};
+  if (!opts.saveRanges) return { calibration: { kind: 'data', source, ...method, ...batch } };
+  const prepared = await prepareModel(model);
+  const onProgress = (done: number, total: number | undefined): void => reporter.update({ phase: 'calibration', done, total });
+  const { ranges, samples } = await calibrate(prepared, allActivationTensors(prepared), source, { ...method, ...batch, onProgress });
+  return { calibration: { kind: 'ranges', ranges }, samples, saved: ranges };
 }
 
 function settingsLine(opts: QuantizeOptions): string {
