@@ -20,3 +20,4 @@ export { openCalibrationSource, manifestSource, imageFolderSource, readNpy, writ
 export { mixPrecision, formatMixPrecisionReport } from './api/mix-precision.js';
 export type { CandidateHandle, Criterion, EvaluateFunction as FloatMixEvaluateFunction } from './api/mix-precision.js';
 export type { MixPrecisionConfig, MixPrecisionReport, MixPrecisionResult } from './api/mix-precision.js';
+export * from './report/index.js';

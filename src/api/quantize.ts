@@ -20,7 +20,10 @@ export interface QuantizeResult {
   readonly qparams: ReadonlyMap<string, QParams>;
   /** "Mixed Precision Statistics": per op type, how many nodes run at INT8/INT16/BF16/FP16/FP32. */
   readonly statistics: PrecisionStatistics;
-  /** The precision of every tensor that got Q/DQ or Cast, as a map `quantize` accepts. */
+  /**
+   * The precision of every activation that got Q/DQ or Cast, plus those the config kept Float32, as
+   * a map `quantize` accepts: given back (same model, ranges and other options), it rebuilds this model.
+   */
   readonly mixedPrecisionTensor: MixedPrecisionTensor;
   readonly parameterBytes: { readonly before: number; readonly after: number };
   readonly warnings: readonly string[];
@@ -52,11 +55,19 @@ export async function quantize(model: Model, config: QuantizeConfig): Promise<Qu
     ranges,
     qparams: result.qparams,
     statistics: statisticsFromPlan(plan.nodes),
-    mixedPrecisionTensor: toPrecisionMap(plan.tensors.filter((t) => t.role === 'activation').map((t) => [t.name, t.precision])),
+    mixedPrecisionTensor: resultPrecisionMap(plan, planOptions),
     parameterBytes: { before: summarizeModel(model).parameterBytes, after: summarizeModel(quantized).parameterBytes },
     warnings,
     calibrationSamples: samples,
   };
+}
+
+function resultPrecisionMap(plan: QuantPlan, options: PlanOptions): MixedPrecisionTensor {
+  const entries: [string, TensorPrecision][] = plan.tensors.filter((t) => t.role === 'activation').map((t) => [t.name, t.precision]);
+  // Float32 entries get no Q/DQ, so the plan does not list them; without them the map would not
+  // say that these tensors were kept float on purpose.
+  for (const [name, p] of options.tensorPrecision ?? []) if (p === 'float32') entries.push([name, p]);
+  return toPrecisionMap(entries);
 }
 
 async function rangesFor(prepared: Model, plan: QuantPlan, config: QuantizeConfig): Promise<{ ranges: Map<string, Range>; samples: number }> {

@@ -4,6 +4,7 @@ import { MixqError } from '../errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { registerAuto } from './commands/auto.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerMix } from './commands/mix.js';
 import { registerQuantize } from './commands/quantize.js';
 import { registerReport } from './commands/report.js';
 import type { ProgressStream } from './progress.js';
@@ -79,6 +80,7 @@ export function buildProgram(io: CliIo): Command {
   registerQuantize(program, io);
   registerAuto(program, io);
   registerReport(program, io);
+  registerMix(program, io);
   return program;
 }
 

@@ -161,9 +161,11 @@ function resolve(model: Model, demands: Map<string, Demand>, decisions: Map<Node
     const node = model.graph.nodes.find((x) => x.name === n.name)!;
     const inputs = decisions.get(node)!.inputs.map((r) => effective(node, r.index)).filter((p): p is TensorPrecision => p !== undefined);
     const outputs = decisions.get(node)!.outputs.map((r) => precisionOf.get(node.outputs[r.index]?.name ?? ''));
-    // A node computes at the widest precision among its quantized activations (fp32 if none).
-    const all = [...inputs, ...outputs.filter((p): p is TensorPrecision => p !== undefined)];
-    return { ...n, precision: widest(all) };
+    // A node computes at the precision of what it reads (a narrowed Conv is INT8 even when its
+    // output feeds an INT16 residual Add); nodes whose inputs carry no Q/DQ (a fused Relu) count by
+    // their output.
+    const read = inputs.length > 0 ? inputs : outputs.filter((p): p is TensorPrecision => p !== undefined);
+    return { ...n, precision: widest(read) };
   });
   return { tensors, conversions, nodes: finalNodes };
 }

@@ -177,7 +177,7 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
   } else {
     const result = await fallBack(order.slice().reverse(), trial, budget, options, chosen);
     met = result.met;
-    stoppedEarly = result.stoppedEarly;
+    stoppedEarly ||= result.stoppedEarly;
     message = result.message;
     options.onWarning?.(message);
   }

@@ -3,12 +3,15 @@
  * activations, preserved output names, Q/DQ domains per type and opset, precision statistics.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { quantize, type QuantizeResult } from '../../src/api/quantize.js';
+import { planOptionsFrom, quantize, type QuantizeResult } from '../../src/api/quantize.js';
 import { ConfigError } from '../../src/errors.js';
-import { createModel, intsAttr, Tensor, tensorType, type Model, type Node } from '../../src/ir/index.js';
+import { cloneModel, createModel, intsAttr, Tensor, tensorType, type Model, type Node } from '../../src/ir/index.js';
 import { loadModel } from '../../src/onnx/index.js';
+import { materialize } from '../../src/qdq/materialize.js';
+import { planQuantization } from '../../src/qdq/plan.js';
+import { prepareModel } from '../../src/search/pipeline.js';
 import { convFixture } from '../fixtures/models.js';
-import { calibrationNpyPath, readNpyFloat32, RESNET, sliceBatch, VIT } from '../fixtures/helpers.js';
+import { calibrationNpyPath, expectFeedsBitExact, readNpyFloat32, RESNET, sliceBatch, VIT } from '../fixtures/helpers.js';
 import { seededFloats } from '../fixtures/random.js';
 import { dqFeeding, nodeNamed, qdqParams, runModel, tensorSource, treatmentOf } from './helpers.js';
 
@@ -90,19 +93,32 @@ describe('fashion-resnet A8W8 / A16W8 plans', () => {
     expect(a8.model.opsetImports.has('com.microsoft')).toBe(false);
   });
 
-  it('int16 Q/DQ: com.microsoft below opset 21 (import added), default domain at 21; int8 weights and int32 bias stay default', () => {
+  it('int16 activations: the opset-17 model is raised to 21, where int16 Q/DQ are standard ops', () => {
+    expect(a16.model.opset).toBe(21);
     const activation = qdqNodes(a16.model).filter((n) => qdqParams(n).type === 'int16');
     expect(activation.length).toBeGreaterThan(40);
-    const opset = a16.model.opset;
-    expect(opset === 17 || opset === 21).toBe(true);
-    const domain = opset >= 21 ? '' : 'com.microsoft';
-    expect(activation.every((n) => n.domain === domain)).toBe(true);
-    expect(a16.model.opsetImports.get('com.microsoft')).toBe(opset >= 21 ? undefined : 1);
-    const others = qdqNodes(a16.model).filter((n) => qdqParams(n).type !== 'int16');
+    expect(qdqNodes(a16.model).every((n) => n.domain === '')).toBe(true);
+    expect(a16.model.opsetImports.has('com.microsoft')).toBe(false);
+    // The user's model is untouched by the opset change.
+    expect(float.opset).toBe(17);
+  });
+
+  it('int16 kept at opset 17 (int16Opset: com.microsoft): com.microsoft Q/DQ, import added; int8 weights and int32 bias stay default; runs', async () => {
+    const prepared = await prepareModel(float);
+    const plan = planQuantization(prepared, planOptionsFrom(prepared, { calibration: { kind: 'ranges', ranges: a8.ranges }, activationType: 'int16' }));
+    const model = cloneModel(prepared);
+    materialize(model, plan, { ranges: a8.ranges, int16Opset: 'com.microsoft' });
+    expect(model.opset).toBe(17);
+    const activation = qdqNodes(model).filter((n) => qdqParams(n).type === 'int16');
+    expect(activation.length).toBeGreaterThan(40);
+    expect(activation.every((n) => n.domain === 'com.microsoft')).toBe(true);
+    expect(model.opsetImports.get('com.microsoft')).toBe(1);
+    const others = qdqNodes(model).filter((n) => qdqParams(n).type !== 'int16');
     expect(others.length).toBe(2 * 14); // weights and biases of 13 Conv + 1 Gemm
     expect(others.every((n) => n.domain === '')).toBe(true);
-    // The user's model is untouched by any opset change.
-    expect(float.opset).toBe(17);
+    // Same numbers as the opset-21 model: the domain is the only difference.
+    const input = sliceBatch(calib, 0, 4);
+    expectFeedsBitExact(await runModel(model, { input }), await runModel(a16.model, { input }), 'com.microsoft vs opset 21');
     expect(float.opsetImports.has('com.microsoft')).toBe(false);
   });
 

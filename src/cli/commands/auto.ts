@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
-import { autoMixedPrecision, type AutoMixedPrecisionOptions, type AutoMixedPrecisionResult } from '../../api/auto-mixed-precision.js';
+import { autoMixedPrecision, type AutoMixedPrecisionOptions } from '../../api/auto-mixed-precision.js';
 import { ConfigError, MixqError } from '../../errors.js';
 import { saveModel } from '../../onnx/index.js';
-import { buildAutoReport } from '../../report/auto-report.js';
+import { buildAutoReport, type AutoReport } from '../../report/auto-report.js';
 import { formatAutoReport } from '../../report/format-auto-report.js';
 import { sensitivityChartSvg } from '../../report/svg-chart.js';
 import type { MetricName } from '../../search/metrics.js';
@@ -87,10 +87,33 @@ async function runAuto(path: string, opts: AutoOptions, globals: GlobalOptions, 
   const target = await targetFrom(opts);
   for (const out of [opts.output, opts.report, opts.svg]) if (out) await assertWritable(out);
   const { model } = await readModel(path);
-  const source = await openCalibration(opts);
+  const warnings: string[] = [];
   const options: AutoMixedPrecisionOptions = {
-    calibration: source,
+    ...searchOptions(opts),
+    calibration: await openCalibration(opts),
     target,
+    onProgress: reporter.update,
+    onWarning: (w) => warnings.push(w),
+  };
+  const result = await autoMixedPrecision(model, options);
+  reporter.stop();
+  // The search also hands its final message to onWarning; the report prints that one already.
+  for (const w of warnings) if (w !== result.message) io.err(`mixq: warning: ${w}`);
+  // The best model is written even when the target is not met: the run is not wasted.
+  await saveModel(result.model, opts.output);
+  const report = buildAutoReport(result, target, { model: path, output: opts.output });
+  await writeReportFiles(report, opts);
+  printReport(report, opts, globals, io);
+  if (!result.met) {
+    throw new MixqError('TARGET_NOT_MET', `Target ${report.target.description} not met: ${result.message}`, {
+      hint: `The best model found was saved to ${opts.output}; loosen the target${result.stoppedEarly ? ', or allow more evaluations / time' : ''}.`,
+    });
+  }
+}
+
+/** The options that only steer the search (everything but data, target and callbacks). */
+function searchOptions(opts: AutoOptions): Partial<AutoMixedPrecisionOptions> {
+  return {
     ...(opts.calibMethod ? { calibrationMethod: opts.calibMethod } : {}),
     ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
     ...(opts.strategy ? { strategy: opts.strategy } : {}),
@@ -99,29 +122,15 @@ async function runAuto(path: string, opts: AutoOptions, globals: GlobalOptions, 
     ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),
     ...(opts.fallback === false ? { fallback: false } : {}),
     ...(opts.perChannel === false ? { perChannel: false } : {}),
-    onProgress: reporter.update,
-    onWarning: (w) => warnings.push(w),
   };
-  const warnings: string[] = [];
-  const result = await autoMixedPrecision(model, options);
-  reporter.stop();
-  // The search also hands its final message to onWarning; the report prints that one already.
-  for (const w of warnings) if (w !== result.message) io.err(`mixq: warning: ${w}`);
-  // The best model is written even when the target is not met: the run is not wasted.
-  await saveModel(result.model, opts.output);
-  await writeOutputs(result, target, path, opts, globals, io, reporter);
-  if (!result.met) {
-    throw new MixqError('TARGET_NOT_MET', `Target ${buildAutoReport(result, target).target.description} not met: ${result.message}`, {
-      hint: `The best model found was saved to ${opts.output}; loosen the target${result.stoppedEarly ? ', or allow more evaluations / time' : ''}.`,
-    });
-  }
 }
 
-async function writeOutputs(result: AutoMixedPrecisionResult, target: Target, path: string, opts: AutoOptions, globals: GlobalOptions, io: CliIo, reporter: ProgressReporter): Promise<void> {
-  const report = buildAutoReport(result, target, { model: path, output: opts.output });
+async function writeReportFiles(report: AutoReport, opts: AutoOptions): Promise<void> {
   if (opts.report) await writeTextFile(opts.report, `${JSON.stringify(report, null, 2)}\n`);
   if (opts.svg) await writeTextFile(opts.svg, sensitivityChartSvg(report));
-  reporter.stop();
+}
+
+function printReport(report: AutoReport, opts: AutoOptions, globals: GlobalOptions, io: CliIo): void {
   if (globals.json) {
     io.out(JSON.stringify({ ...report, ...(opts.report ? { reportFile: opts.report } : {}), ...(opts.svg ? { svgFile: opts.svg } : {}) }, null, 2));
     return;
