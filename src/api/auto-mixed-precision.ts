@@ -30,6 +30,8 @@ export interface AutoMixedPrecisionOptions
   readonly cacheDir?: string;
   /** Worker threads for the sensitivity pass, each with its own onnxruntime session (default 1). */
   readonly workers?: number;
+  /** Make the ops left float BF16 (an INT8/INT16/BF16/FP32 model). */
+  readonly useBf16?: boolean;
   readonly maxEvaluations?: number;
   readonly timeoutMs?: number;
   readonly onProgress?: (event: ProgressEvent) => void;
@@ -66,6 +68,7 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
     ...(options.calibrationMethod ? { calibrationMethod: options.calibrationMethod } : {}),
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.useBf16 ? { useBf16: true } : {}),
     ...(options.maxEvaluations !== undefined ? { maxEvaluations: options.maxEvaluations } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
@@ -75,5 +78,7 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
   };
   assertOptions(searchOptions);
   const result = await autoSearch(prepared, searchOptions);
-  return { ...result, statistics: statisticsFromPlan(result.plan.nodes) };
+  const bf16 = new Set(result.bf16Nodes);
+  const nodes = result.plan.nodes.map((n) => (n.precision === 'float32' && bf16.has(n.name) ? { ...n, precision: 'bfloat16' as const } : n));
+  return { ...result, statistics: statisticsFromPlan(nodes) };
 }

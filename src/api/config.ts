@@ -47,6 +47,8 @@ export interface QuantizeConfig {
   readonly excludeNodes?: readonly string[];
   /** Ops kept float unless listed here (LayerNormalization). */
   readonly quantizeOptional?: readonly string[];
+  /** Make the ops left float BF16 after quantization (emulated Cast pairs; INT8/INT16/BF16/FP32). */
+  readonly useBf16?: boolean;
   /** Progress callback (calibration). */
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Called with warnings (unsupported ops left float ...). Default: collected in the result only. */

@@ -1,6 +1,7 @@
 import type { Range } from '../calibration/ranges.js';
 import { ConfigError } from '../errors.js';
 import type { Model } from '../ir/index.js';
+import { bf16AfterQuantization } from '../qdq/float-mix/index.js';
 import { resolvePrecisionMap, toPrecisionMap } from '../qdq/precision-map.js';
 import type { PlanOptions } from '../qdq/plan.js';
 import type { QParams } from '../qdq/qparams.js';
@@ -41,7 +42,17 @@ export async function quantize(model: Model, config: QuantizeConfig): Promise<Qu
   const warnings = unsupportedWarnings(plan);
   for (const w of warnings) config.onWarning?.(w);
   const { ranges, samples } = await rangesFor(prepared, plan, config);
-  const { model: quantized, result } = buildModel(prepared, plan, ranges);
+  const built = buildModel(prepared, plan, ranges);
+  const result = built.result;
+  let quantized = built.model;
+  let nodes = plan.nodes;
+  if (config.useBf16) {
+    // The ops the plan left float become BF16: an INT8/INT16/BF16/FP32 model.
+    const mixed = bf16AfterQuantization(quantized, plan.nodes);
+    quantized = mixed.model;
+    const bf16 = new Set(mixed.nodes.filter((n) => n.precision === 'bfloat16').map((n) => n.name));
+    nodes = plan.nodes.map((n) => (n.precision === 'float32' && bf16.has(n.name) ? { ...n, precision: 'bfloat16' as const } : n));
+  }
   const up = result.opsetUpgraded;
   const buildWarnings = [
     ...(up ? [`ai.onnx opset raised from ${up.from} to ${up.to} (no op of this model changes meaning) so that onnxruntime's QDQ fusion can load the quantized model.`] : []),
@@ -54,7 +65,7 @@ export async function quantize(model: Model, config: QuantizeConfig): Promise<Qu
     plan,
     ranges,
     qparams: result.qparams,
-    statistics: statisticsFromPlan(plan.nodes),
+    statistics: statisticsFromPlan(nodes),
     mixedPrecisionTensor: resultPrecisionMap(plan, planOptions),
     parameterBytes: { before: summarizeModel(model).parameterBytes, after: summarizeModel(quantized).parameterBytes },
     warnings,

@@ -6,6 +6,7 @@ import type { PlanOptions } from '../qdq/plan.js';
 import { toPrecisionMap } from '../qdq/precision-map.js';
 import type { MixedPrecisionTensor, QuantPlan, TensorPrecision } from '../qdq/types.js';
 import { serializeModel } from '../onnx/index.js';
+import { bf16AfterQuantization } from '../qdq/float-mix/index.js';
 import { findCandidateGroups, precisionOverrides, requireCandidates, type CandidateGroup, type CandidateSelection } from './candidates.js';
 import { Evaluator } from './evaluator.js';
 import { lowerIsBetter, metricValue, type MetricName, type OutputMetrics } from './metrics.js';
@@ -35,6 +36,8 @@ export interface AutoSearchOptions {
   readonly timeoutMs?: number;
   readonly onProgress?: (phase: 'calibration' | 'sensitivity' | 'search', done: number, total: number | undefined, detail?: string) => void;
   readonly onWarning?: (message: string) => void;
+  /** Make the ops left float BF16 (INT8/INT16/BF16/FP32 model); final metrics are re-measured. */
+  readonly useBf16?: boolean;
 }
 
 export interface LayerResult {
@@ -63,6 +66,8 @@ export interface AutoSearchResult {
   readonly baseline: { readonly float?: number; readonly wide: MeasurementSummary };
   readonly final: MeasurementSummary;
   readonly stoppedEarly: boolean;
+  /** Nodes the BF16 pass converted (useBf16). */
+  readonly bf16Nodes: readonly string[];
 }
 
 export interface MeasurementSummary extends OutputMetrics {
@@ -162,6 +167,7 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
   let message: string;
   let met: boolean;
   const chosen = new Map<string, TensorPrecision>();
+  let bf16Nodes = new Set<string>();
   if (wideMeets) {
     const select = (idx: readonly number[]) => precisionOverrides(idx.map((i) => order[i]!), narrow.activation, narrow.weight);
     const search = options.strategy === 'greedy' ? greedySweep : bisectThenRetry;
@@ -181,7 +187,14 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
     message = result.message;
     options.onWarning?.(message);
   }
-  const final = best.measure;
+  let final = best.measure;
+  if (options.useBf16) {
+    // Ops the plan left float become BF16 (emulated Cast pairs); the final figures are re-measured.
+    const converted = bf16AfterQuantization(final.model, best.plan.nodes);
+    final = await evaluator.measureModel(converted.model, withScore);
+    bf16Nodes = new Set(converted.nodes.filter((n) => n.precision === 'bfloat16').map((n) => n.name));
+    met = met && meets(target, final, reference);
+  }
   const layers: LayerResult[] = groups.map((g) => ({
     name: g.id,
     op: g.opTypes.join('/'),
@@ -207,6 +220,7 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
     baseline: { ...(floatScore !== undefined ? { float: floatScore } : {}), wide: summary(wideMeasure) },
     final: summary(final),
     stoppedEarly,
+    bf16Nodes: [...bf16Nodes],
   };
 }
 

@@ -101,7 +101,11 @@ export class Evaluator {
 
   /** Metrics plus, when an evaluate function is set, its score (one evaluation). */
   async measure(plan: QuantPlan, withScore: boolean): Promise<Measurement & { model: Model }> {
-    const { model } = buildModel(this.prepared, plan, this.ranges);
+    return this.measureModel(buildModel(this.prepared, plan, this.ranges).model, withScore);
+  }
+
+  /** Like measure(), for a model built elsewhere (e.g. after a BF16 pass). */
+  async measureModel(model: Model, withScore: boolean): Promise<Measurement & { model: Model }> {
     const session = await ModelSession.create(model, { optimization: 'disabled' });
     try {
       const metrics = await this.compare(session);

@@ -27,6 +27,7 @@ function fakeResult(over: Partial<AutoReportInput> = {}): AutoReportInput {
     seconds: 1.5,
     sensitivityMetric: 'l2',
     stoppedEarly: false,
+    bf16Nodes: [],
     layers: [
       { name: 'conv_b', op: 'Conv', nodes: ['conv_b'], sensitivity: 0.3, precision: 'int16' },
       { name: 'conv_<a>&"x"', op: 'Conv', nodes: ['conv_a'], sensitivity: 0.1, precision: 'int8' },

@@ -30,6 +30,7 @@ interface AutoOptions extends CalibrationOptions {
   perChannel?: boolean;
   report?: string;
   svg?: string;
+  useBf16?: boolean;
 }
 
 const EXAMPLES = `
@@ -70,6 +71,7 @@ export function registerAuto(program: Command, io: CliIo): void {
     .option('--no-per-channel', 'one weight scale per tensor')
     .option('--report <file>', 'write the JSON report (re-print it with `mixq report`)')
     .option('--svg <file>', 'write a bar chart of per-layer sensitivity')
+    .option('--use-bf16', 'make the ops left float BF16 (an INT8/INT16/BF16/FP32 model)')
     .requiredOption('-o, --output <file>', 'where to write the mixed-precision model')
     .addHelpText('after', EXAMPLES)
     .action(async (path: string, opts: AutoOptions, command: Command) => {
@@ -122,6 +124,7 @@ function searchOptions(opts: AutoOptions): Partial<AutoMixedPrecisionOptions> {
     ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),
     ...(opts.fallback === false ? { fallback: false } : {}),
     ...(opts.perChannel === false ? { perChannel: false } : {}),
+    ...(opts.useBf16 ? { useBf16: true } : {}),
   };
 }
 

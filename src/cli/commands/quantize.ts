@@ -22,6 +22,7 @@ interface QuantizeOptions extends CalibrationOptions {
   mixed?: string;
   ranges?: string;
   saveRanges?: string;
+  useBf16?: boolean;
 }
 
 const EXAMPLES = `
@@ -49,6 +50,7 @@ export function registerQuantize(program: Command, io: CliIo): void {
     .option('--no-per-channel', 'one weight scale per tensor')
     .option('--mixed <map.json>', 'per-tensor precisions: { "Int8": [...], "Int16": [...], "BFloat16": [...], "Float32": [...] }')
     .option('--save-ranges <file>', 'write the calibrated ranges as JSON (reuse with --ranges)')
+    .option('--use-bf16', 'make the ops left float BF16 (an INT8/INT16/BF16/FP32 model)')
     .requiredOption('-o, --output <file>', 'where to write the QDQ model')
     .addHelpText('after', EXAMPLES)
     .action(async (path: string, opts: QuantizeOptions, command: Command) => {
@@ -78,6 +80,7 @@ async function runQuantize(path: string, opts: QuantizeOptions, globals: GlobalO
     activationType: opts.activation,
     weightType: opts.weight,
     perChannel: opts.perChannel ?? true,
+    ...(opts.useBf16 ? { useBf16: true } : {}),
     ...(mixed ? { mixedPrecisionTensor: mixed } : {}),
     onProgress: reporter.update,
     onWarning: (w) => warnings.push(w),

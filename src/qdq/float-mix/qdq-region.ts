@@ -5,6 +5,7 @@
  * and the Q/DQ nodes themselves are never converted.
  */
 import type { DataType, Node, Value } from '../../ir/index.js';
+import { handlerFor, optionalOpTypes } from '../registry.js';
 import type { TensorPrecision } from '../types.js';
 import type { ElementTypes } from './op-rules.js';
 
@@ -22,6 +23,9 @@ export interface QdqMembership {
 /** The integer precision and why, when `node` is a Q/DQ node or part of a Q/DQ region. */
 export function qdqMembership(node: Node, types: ElementTypes): QdqMembership | undefined {
   if (isQdqOp(node)) return { precision: qdqNodePrecision(node, types), detail: `${node.opType} node` };
+  // Ops with no integer kernel (LayerNormalization, Div, Erf...) compute in float between Q/DQ
+  // pairs: they are float ops and may become 16-bit.
+  if (!hasIntegerKernel(node)) return undefined;
   for (const input of node.inputs) {
     const dq = input?.producer;
     if (dq && dq.opType === 'DequantizeLinear' && isQdqOp(dq)) {
@@ -34,6 +38,12 @@ export function qdqMembership(node: Node, types: ElementTypes): QdqMembership | 
   }
   return undefined;
 }
+
+function hasIntegerKernel(node: Node): boolean {
+  return handlerFor(node.opType, node.domain) !== undefined && !OPTIONAL.has(node.opType);
+}
+
+const OPTIONAL: ReadonlySet<string> = new Set(optionalOpTypes());
 
 /** The integer type a Q or DQ node works with: its zero point's type (uint8 when absent, as ONNX says). */
 function qdqNodePrecision(node: Node, types: ElementTypes): TensorPrecision {
