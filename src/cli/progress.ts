@@ -73,3 +73,16 @@ export class ProgressReporter {
 function shortDetail(detail: string): string {
   return detail.length <= 36 ? detail : `…${detail.slice(-35)}`;
 }
+
+/**
+ * Runs a command body with a progress reporter that honours --quiet, and always takes the bars
+ * down (also when the body throws), so an error line is never drawn over a bar.
+ */
+export async function withProgress<T>(io: { progress?: ProgressStream; err: (text: string) => void }, quiet: boolean | undefined, body: (reporter: ProgressReporter) => Promise<T>): Promise<T> {
+  const reporter = new ProgressReporter(quiet ? undefined : io.progress, (t) => io.err(t));
+  try {
+    return await body(reporter);
+  } finally {
+    reporter.stop();
+  }
+}

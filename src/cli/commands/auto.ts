@@ -11,7 +11,7 @@ import { loadEvaluateFunction } from '../evaluate-module.js';
 import { assertWritable, writeTextFile } from '../files.js';
 import type { CliIo, GlobalOptions } from '../main.js';
 import { addCalibrationOptions, openCalibration, parseCount, parseNumber, parsePositive, type CalibrationOptions } from '../options.js';
-import { ProgressReporter } from '../progress.js';
+import { withProgress, type ProgressReporter } from '../progress.js';
 import { readModel } from './quantize.js';
 
 interface AutoOptions extends CalibrationOptions {
@@ -76,12 +76,7 @@ export function registerAuto(program: Command, io: CliIo): void {
     .addHelpText('after', EXAMPLES)
     .action(async (path: string, opts: AutoOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const reporter = new ProgressReporter(globals.quiet ? undefined : io.progress, (t) => io.err(t));
-      try {
-        await runAuto(path, opts, globals, io, reporter);
-      } finally {
-        reporter.stop();
-      }
+      await withProgress(io, globals.quiet, (reporter) => runAuto(path, opts, globals, io, reporter));
     });
 }
 

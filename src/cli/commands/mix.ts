@@ -6,7 +6,7 @@ import { loadEvaluateFunction } from '../evaluate-module.js';
 import { assertWritable, writeTextFile } from '../files.js';
 import type { CliIo, GlobalOptions } from '../main.js';
 import { parseCount, parseNumber, parsePositive } from '../options.js';
-import { ProgressReporter } from '../progress.js';
+import { withProgress, type ProgressReporter } from '../progress.js';
 import { readModel } from './quantize.js';
 
 interface MixOptions {
@@ -54,12 +54,7 @@ export function registerMix(program: Command, io: CliIo): void {
     .addHelpText('after', EXAMPLES)
     .action(async (path: string, opts: MixOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const reporter = new ProgressReporter(globals.quiet ? undefined : io.progress, (t) => io.err(t));
-      try {
-        await runMix(path, opts, globals, io, reporter);
-      } finally {
-        reporter.stop();
-      }
+      await withProgress(io, globals.quiet, (reporter) => runMix(path, opts, globals, io, reporter));
     });
 }
 

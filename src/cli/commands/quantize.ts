@@ -12,7 +12,7 @@ import { allActivationTensors, calibrate, prepareModel } from '../../search/pipe
 import { assertWritable, sha256, writeTextFile } from '../files.js';
 import type { CliIo, GlobalOptions } from '../main.js';
 import { addCalibrationOptions, openCalibration, readPrecisionMap, type CalibrationOptions } from '../options.js';
-import { ProgressReporter } from '../progress.js';
+import { withProgress, type ProgressReporter } from '../progress.js';
 
 interface QuantizeOptions extends CalibrationOptions {
   output: string;
@@ -55,12 +55,7 @@ export function registerQuantize(program: Command, io: CliIo): void {
     .addHelpText('after', EXAMPLES)
     .action(async (path: string, opts: QuantizeOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const reporter = new ProgressReporter(globals.quiet ? undefined : io.progress, (t) => io.err(t));
-      try {
-        await runQuantize(path, opts, globals, io, reporter);
-      } finally {
-        reporter.stop();
-      }
+      await withProgress(io, globals.quiet, (reporter) => runQuantize(path, opts, globals, io, reporter));
     });
 }
 
