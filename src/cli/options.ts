@@ -19,6 +19,12 @@ export function parseCount(value: string): number {
   return n;
 }
 
+export function parseWhole(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a whole number ≥ 0.`);
+  return n;
+}
+
 export function parsePositive(value: string): number {
   const n = parseNumber(value);
   if (n <= 0) throw new InvalidArgumentError(`'${value}' must be > 0.`);

@@ -6,7 +6,7 @@
 import { ConfigError } from '../errors.js';
 import type { MixedPrecisionTensor, TensorPrecision } from '../qdq/types.js';
 import type { AutoSearchResult, MeasurementSummary } from '../search/auto.js';
-import type { MetricName } from '../search/metrics.js';
+import { lowerIsBetter, type MetricName } from '../search/metrics.js';
 import type { Target } from '../search/targets.js';
 import type { PrecisionStatistics } from './statistics.js';
 
@@ -18,7 +18,10 @@ export interface ReportMetrics {
   readonly l2: number;
   readonly relativeL2: number;
   readonly sqnr: number | null;
+  /** null when the outputs are identical (infinite PSNR); absent in reports of older versions. */
+  readonly psnr?: number | null;
   readonly cosine: number;
+  readonly kl?: number;
   readonly samples: number;
   /** The evaluate function's score, for top-1 targets. */
   readonly score?: number;
@@ -32,7 +35,8 @@ export type ReportTarget =
       readonly relativeTo: 'float' | 'wide';
       readonly mode: 'absolute' | 'relative';
       readonly description: string;
-    };
+    }
+  | { readonly kind: 'count'; readonly layers: number; readonly description: string };
 
 export interface ReportLayer {
   readonly name: string;
@@ -70,14 +74,16 @@ export interface AutoReport {
 
 /** One line a person can read: "l2 ≤ 0.14" or "top-1 drop ≤ 0.01 (absolute, vs float)". */
 export function describeTarget(target: Target): string {
+  if (target.kind === 'count') return `narrow the ${target.layers} least sensitive layer group(s)`;
   if (target.kind === 'metric') {
-    const cmp = target.metric === 'l2' || target.metric === 'relative-l2' ? '≤' : '≥';
+    const cmp = lowerIsBetter(target.metric) ? '≤' : '≥';
     return `${target.metric} ${cmp} ${target.threshold}${target.outputIndex ? ` (output ${target.outputIndex})` : ''}`;
   }
   return `top-1 drop ≤ ${target.maxDrop}${target.mode === 'relative' ? ' (relative' : ' (absolute'}, vs ${target.relativeTo})`;
 }
 
 export function reportTarget(target: Target): ReportTarget {
+  if (target.kind === 'count') return { kind: 'count', layers: target.layers, description: describeTarget(target) };
   if (target.kind === 'metric') {
     return { kind: 'metric', metric: target.metric, threshold: target.threshold, outputIndex: target.outputIndex ?? 0, description: describeTarget(target) };
   }
@@ -88,7 +94,7 @@ export function reportTarget(target: Target): ReportTarget {
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 function reportMetrics(m: MeasurementSummary): ReportMetrics {
-  const base = { l2: m.l2, relativeL2: m.relativeL2, sqnr: finiteOrNull(m.sqnr), cosine: m.cosine, samples: m.samples };
+  const base = { l2: m.l2, relativeL2: m.relativeL2, sqnr: finiteOrNull(m.sqnr), psnr: finiteOrNull(m.psnr), cosine: m.cosine, kl: m.kl, samples: m.samples };
   return m.score === undefined ? base : { ...base, score: m.score };
 }
 
@@ -127,7 +133,7 @@ export function buildAutoReport(result: AutoReportInput, target: Target, paths: 
 
 /** Layers in the order the search considered them: least sensitive first (nulls last). */
 export function layersBySensitivity(report: Pick<AutoReport, 'layers' | 'sensitivityMetric'>): ReportLayer[] {
-  const higherIsWorse = report.sensitivityMetric === 'l2' || report.sensitivityMetric === 'relative-l2';
+  const higherIsWorse = lowerIsBetter(report.sensitivityMetric);
   const key = (l: ReportLayer): number => (l.sensitivity === null ? Infinity : higherIsWorse ? l.sensitivity : -l.sensitivity);
   return [...report.layers].sort((a, b) => key(a) - key(b) || a.name.localeCompare(b.name));
 }

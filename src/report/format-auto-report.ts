@@ -44,9 +44,10 @@ export function formatLayerTable(report: Pick<AutoReport, 'layers' | 'sensitivit
 
 /** A metric value with the digits that matter for it (cosine sits just under 1). */
 export function formatMetric(metric: MetricName, value: number | null): string {
-  if (value === null || !Number.isFinite(value)) return metric === 'sqnr' ? '∞ dB' : '∞';
+  if (value === null || !Number.isFinite(value)) return metric === 'sqnr' || metric === 'psnr' ? '∞ dB' : '∞';
   switch (metric) {
     case 'sqnr':
+    case 'psnr':
       return `${value.toFixed(2)} dB`;
     case 'cosine':
       return value.toFixed(6);
@@ -59,7 +60,9 @@ const METRIC_ROWS: readonly [MetricName, keyof ReportMetrics][] = [
   ['l2', 'l2'],
   ['relative-l2', 'relativeL2'],
   ['sqnr', 'sqnr'],
+  ['psnr', 'psnr'],
   ['cosine', 'cosine'],
+  ['kl', 'kl'],
 ];
 
 function formatMetricsTable(report: AutoReport): string {

@@ -6,7 +6,7 @@
  * the cut between narrowed and kept layers when the chosen precisions split the order in two.
  */
 import type { TensorPrecision } from '../qdq/types.js';
-import type { MetricName } from '../search/metrics.js';
+import { lowerIsBetter, type MetricName } from '../search/metrics.js';
 import { layersBySensitivity, type AutoReport, type ReportLayer, type ReportMetrics } from './auto-report.js';
 import { formatMetric, precisionLabel } from './format-auto-report.js';
 
@@ -75,7 +75,7 @@ function linearScale(values: readonly number[], metric: MetricName, x0: number, 
   lo -= pad;
   hi += pad;
   // Error metrics cannot go below zero; do not draw an axis that suggests they could.
-  if ((metric === 'l2' || metric === 'relative-l2') && lo < 0) lo = 0;
+  if (lowerIsBetter(metric) && lo < 0) lo = 0;
   const step = niceStep((hi - lo) / 5);
   const ticks: number[] = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
@@ -96,7 +96,7 @@ function axis(scale: Scale, metric: MetricName, top: number, bottom: number): st
     out.push(`<line x1="${x}" y1="${bottom}" x2="${x}" y2="${bottom + 4}" stroke="#343a40"/>`);
     out.push(text(x, bottom + 16, tickLabel(t), { anchor: 'middle', size: 10 }));
   }
-  const unit = metric === 'sqnr' ? ' (dB, higher is better)' : metric === 'cosine' ? ' (higher is better)' : ' (lower is better)';
+  const unit = metric === 'sqnr' || metric === 'psnr' ? ' (dB, higher is better)' : lowerIsBetter(metric) ? ' (lower is better)' : ' (higher is better)';
   out.push(text((scale.x0 + scale.x1) / 2, bottom + 34, `${metric}${unit}`, { anchor: 'middle' }));
   return out.join('\n');
 }
@@ -160,6 +160,7 @@ function legend(layers: readonly ReportLayer[], x: number, y: number): string {
 
 function metricOf(m: ReportMetrics, metric: MetricName): number | undefined {
   const v = metric === 'relative-l2' ? m.relativeL2 : m[metric];
+  // Reports written before psnr/kl existed lack them.
   return v === null || v === undefined ? undefined : v;
 }
 

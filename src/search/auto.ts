@@ -168,7 +168,15 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
   let met: boolean;
   const chosen = new Map<string, TensorPrecision>();
   let bf16Nodes = new Set<string>();
-  if (wideMeets) {
+  if (target.kind === 'count') {
+    // No accuracy check: the N least sensitive groups, measured once for the report.
+    const take = Math.min(target.layers, order.length);
+    const overrides = precisionOverrides(order.slice(0, take), narrow.activation, narrow.weight);
+    if (take > 0) await trial(overrides);
+    for (const g of order.slice(0, take)) chosen.set(g.id, narrow.activation);
+    met = true;
+    message = `Narrowed the ${take} least sensitive of ${order.length} layer group(s) to ${narrow.activation} (count target, no accuracy check).`;
+  } else if (wideMeets) {
     const select = (idx: readonly number[]) => precisionOverrides(idx.map((i) => order[i]!), narrow.activation, narrow.weight);
     const search = options.strategy === 'greedy' ? greedySweep : bisectThenRetry;
     const outcome = await search(order.length, (idx) => trial(select(idx)), budget);

@@ -2,7 +2,9 @@
  * Output-difference metrics between the float model and a quantized one, accumulated batch by
  * batch over the calibration data (nothing but running sums is kept).
  */
-export type MetricName = 'l2' | 'relative-l2' | 'sqnr' | 'cosine';
+export type MetricName = 'l2' | 'relative-l2' | 'sqnr' | 'psnr' | 'cosine' | 'kl';
+
+export const METRIC_NAMES: readonly MetricName[] = ['l2', 'relative-l2', 'sqnr', 'psnr', 'cosine', 'kl'];
 
 export interface OutputMetrics {
   /** Quark's average L2: mean over samples of ||float − quant||₂ (raw, not normalised). */
@@ -11,8 +13,12 @@ export interface OutputMetrics {
   readonly relativeL2: number;
   /** Signal-to-quantization-noise ratio over all outputs, in dB (higher is better). */
   readonly sqnr: number;
+  /** Peak signal-to-noise ratio in dB: peak = largest |float output| (higher is better). */
+  readonly psnr: number;
   /** Mean per-sample cosine similarity (1 = identical direction). */
   readonly cosine: number;
+  /** Mean per-sample KL divergence of softmax(quant) from softmax(float) (classifier logits). */
+  readonly kl: number;
   readonly samples: number;
 }
 
@@ -23,6 +29,9 @@ export class MetricAccumulator {
   private signal = 0;
   private noise = 0;
   private samples = 0;
+  private values = 0;
+  private peak = 0;
+  private klSum = 0;
 
   /** Adds a batch: `reference` and `actual` are [batch, ...] with `perSample` values each. */
   add(reference: Float32Array, actual: Float32Array, perSample: number): void {
@@ -47,6 +56,9 @@ export class MetricAccumulator {
       this.signal += ref2;
       this.noise += diff2;
       this.samples++;
+      this.values += perSample;
+      for (let i = s * perSample; i < (s + 1) * perSample; i++) this.peak = Math.max(this.peak, Math.abs(reference[i]!));
+      this.klSum += softmaxKl(reference, actual, s * perSample, perSample);
     }
   }
 
@@ -56,7 +68,9 @@ export class MetricAccumulator {
       l2: this.l2Sum / n,
       relativeL2: this.relSum / n,
       sqnr: this.noise === 0 ? Infinity : 10 * Math.log10(this.signal / this.noise),
+      psnr: this.noise === 0 ? Infinity : 10 * Math.log10((this.peak * this.peak) / (this.noise / Math.max(1, this.values))),
       cosine: this.cosSum / n,
+      kl: this.klSum / n,
       samples: this.samples,
     };
   }
@@ -71,11 +85,41 @@ export function metricValue(m: OutputMetrics, name: MetricName): number {
       return m.relativeL2;
     case 'sqnr':
       return m.sqnr;
+    case 'psnr':
+      return m.psnr;
     case 'cosine':
       return m.cosine;
+    case 'kl':
+      return m.kl;
   }
 }
 
 export function lowerIsBetter(name: MetricName): boolean {
-  return name === 'l2' || name === 'relative-l2';
+  return name === 'l2' || name === 'relative-l2' || name === 'kl';
+}
+
+/** KL(p ‖ q) with p = softmax(reference), q = softmax(actual), over one sample's values. */
+function softmaxKl(reference: Float32Array, actual: Float32Array, start: number, length: number): number {
+  let maxP = -Infinity;
+  let maxQ = -Infinity;
+  for (let i = start; i < start + length; i++) {
+    maxP = Math.max(maxP, reference[i]!);
+    maxQ = Math.max(maxQ, actual[i]!);
+  }
+  let sumP = 0;
+  let sumQ = 0;
+  for (let i = start; i < start + length; i++) {
+    sumP += Math.exp(reference[i]! - maxP);
+    sumQ += Math.exp(actual[i]! - maxQ);
+  }
+  // log p_i − log q_i computed from the logits, stable for large values.
+  const logZp = maxP + Math.log(sumP);
+  const logZq = maxQ + Math.log(sumQ);
+  let kl = 0;
+  for (let i = start; i < start + length; i++) {
+    const logP = reference[i]! - logZp;
+    const logQ = actual[i]! - logZq;
+    kl += Math.exp(logP) * (logP - logQ);
+  }
+  return Math.max(0, kl);
 }

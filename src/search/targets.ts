@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import type { HostTensor } from '../ir/index.js';
-import { lowerIsBetter, metricValue, type MetricName, type OutputMetrics } from './metrics.js';
+import { lowerIsBetter, METRIC_NAMES, metricValue, type MetricName, type OutputMetrics } from './metrics.js';
 
 /** What a user's evaluate function receives: a way to run the candidate model on their own data. */
 export interface ModelHandle {
@@ -27,7 +27,9 @@ export type Target =
       readonly mode: 'absolute' | 'relative';
       /** Declared score range; a score outside it is an error (default [0, 1]). */
       readonly scoreRange?: readonly [number, number];
-    };
+    }
+  /** Quark's NumTarget: narrow the N least sensitive layer groups, with no accuracy check. */
+  | { readonly kind: 'count'; readonly layers: number };
 
 /** A measured candidate: output metrics, and the evaluate score when the target uses one. */
 export interface Measurement {
@@ -38,7 +40,7 @@ export interface Measurement {
 export function validateTarget(target: Target): void {
   if (typeof target !== 'object' || target === null) throw new ConfigError('A target is required: { kind: "metric", metric: "l2", threshold } or { kind: "top1", maxDrop, evaluate, relativeTo, mode }.');
   if (target.kind === 'metric') {
-    if (!['l2', 'relative-l2', 'sqnr', 'cosine'].includes(target.metric)) throw new ConfigError(`Unknown metric '${String(target.metric)}'.`, { hint: 'Use l2, relative-l2, sqnr or cosine.' });
+    if (!METRIC_NAMES.includes(target.metric)) throw new ConfigError(`Unknown metric '${String(target.metric)}'.`, { hint: `Use one of ${METRIC_NAMES.join(', ')}.` });
     if (!Number.isFinite(target.threshold)) throw new ConfigError(`The ${target.metric} target must be a finite number (got ${String(target.threshold)}).`);
     if (lowerIsBetter(target.metric) && target.threshold < 0) throw new ConfigError(`An ${target.metric} target cannot be negative (got ${target.threshold}).`);
     return;
@@ -50,11 +52,16 @@ export function validateTarget(target: Target): void {
     if (target.mode !== 'absolute' && target.mode !== 'relative') throw new ConfigError("top1 target needs mode: 'absolute' or 'relative'.");
     return;
   }
+  if (target.kind === 'count') {
+    if (!Number.isInteger(target.layers) || target.layers < 0) throw new ConfigError(`A count target needs a whole number of layers ≥ 0 (got ${String(target.layers)}).`);
+    return;
+  }
   throw new ConfigError(`Unknown target kind '${String((target as { kind: unknown }).kind)}'.`, { hint: "Use 'metric' or 'top1'." });
 }
 
 /** Whether a measurement meets the target; `reference` is the score the drop is measured from. */
 export function meets(target: Target, m: Measurement, reference: number | undefined): boolean {
+  if (target.kind === 'count') return true;
   if (target.kind === 'metric') {
     const v = metricValue(m.metrics, target.metric);
     return lowerIsBetter(target.metric) ? v <= target.threshold : v >= target.threshold;
@@ -70,6 +77,7 @@ export function drop(target: Extract<Target, { kind: 'top1' }>, score: number, r
 
 /** A single number where lower is better, to pick the best of several failing candidates. */
 export function badness(target: Target, m: Measurement, reference: number | undefined): number {
+  if (target.kind === 'count') return m.metrics.l2;
   if (target.kind === 'metric') {
     const v = metricValue(m.metrics, target.metric);
     return lowerIsBetter(target.metric) ? v : -v;

@@ -77,7 +77,7 @@ describe('mixq errors: exit code 2, one line and a hint', () => {
   it('both targets', async () => {
     const run = await runCli(['auto', RESNET, '--calib', CALIB, '--l2-target', '0.1', '--top1-target', '0.01', '-o', out('a.onnx')]);
     const [first] = expectCliError(run, 2, 'INVALID_CONFIG');
-    expect(first).toContain('not both');
+    expect(first).toContain('--l2-target and --top1-target');
   });
 
   it('no target, and a top-1 target without an evaluate module', async () => {

@@ -13,7 +13,7 @@ import type { Target } from '../../src/search/targets.js';
 import { ProgressReporter } from '../../src/cli/progress.js';
 import { main } from '../../src/cli/main.js';
 
-const metrics = (l2: number, extra: { score?: number; sqnr?: number } = {}) => ({ l2, relativeL2: l2 / 10, sqnr: extra.sqnr ?? 40, cosine: 0.9999, samples: 256, ...(extra.score !== undefined ? { score: extra.score } : {}) });
+const metrics = (l2: number, extra: { score?: number; sqnr?: number } = {}) => ({ l2, relativeL2: l2 / 10, sqnr: extra.sqnr ?? 40, psnr: (extra.sqnr ?? 40) + 6, cosine: 0.9999, kl: l2 / 100, samples: 256, ...(extra.score !== undefined ? { score: extra.score } : {}) });
 
 function fakeResult(over: Partial<AutoReportInput> = {}): AutoReportInput {
   return {

@@ -88,5 +88,11 @@ describe('MetricAccumulator', () => {
     expect(m.cosine).toBeCloseTo(0.5, 12);
     expect(m.sqnr).toBeCloseTo(10 * Math.log10(26 / 2), 10);
     expect(m.samples).toBe(2);
+    // PSNR: peak |ref| = 4, MSE = noise / values = 2 / 4.
+    expect(m.psnr).toBeCloseTo(10 * Math.log10(16 / 0.5), 10);
+    // KL of softmax: sample 1 identical → 0; sample 2 p = softmax(1,0), q = softmax(0,1).
+    const p1 = Math.E / (Math.E + 1);
+    const expectedKl = (p1 * Math.log(p1 / (1 - p1)) + (1 - p1) * Math.log((1 - p1) / p1)) / 2;
+    expect(m.kl).toBeCloseTo(expectedKl, 10);
   });
 });

@@ -5,12 +5,12 @@ import { saveModel } from '../../onnx/index.js';
 import { buildAutoReport, type AutoReport } from '../../report/auto-report.js';
 import { formatAutoReport } from '../../report/format-auto-report.js';
 import { sensitivityChartSvg } from '../../report/svg-chart.js';
-import type { MetricName } from '../../search/metrics.js';
+import { METRIC_NAMES, type MetricName } from '../../search/metrics.js';
 import type { Target } from '../../search/targets.js';
 import { loadEvaluateFunction } from '../evaluate-module.js';
 import { assertWritable, writeTextFile } from '../files.js';
 import type { CliIo, GlobalOptions } from '../main.js';
-import { addCalibrationOptions, openCalibration, parseCount, parseNumber, parsePositive, type CalibrationOptions } from '../options.js';
+import { addCalibrationOptions, openCalibration, parseCount, parseNumber, parsePositive, parseWhole, type CalibrationOptions } from '../options.js';
 import { withProgress, type ProgressReporter } from '../progress.js';
 import { readModel } from './quantize.js';
 
@@ -19,6 +19,7 @@ interface AutoOptions extends CalibrationOptions {
   l2Target?: number;
   metric?: MetricName;
   top1Target?: number;
+  numTarget?: number;
   evaluate?: string;
   relativeTo?: 'float' | 'wide';
   drop?: 'absolute' | 'relative';
@@ -58,8 +59,9 @@ export function registerAuto(program: Command, io: CliIo): void {
     .argument('<model>', 'float ONNX model');
   addCalibrationOptions(cmd)
     .option('--l2-target <x>', 'largest allowed output difference to the float model (in --metric units)', parseNumber)
-    .addOption(new Option('--metric <name>', 'metric of --l2-target (default l2; sqnr and cosine are higher-is-better)').choices(['l2', 'relative-l2', 'sqnr', 'cosine']))
+    .addOption(new Option('--metric <name>', 'metric of --l2-target (default l2; sqnr, psnr and cosine are higher-is-better)').choices([...METRIC_NAMES]))
     .option('--top1-target <x>', 'largest allowed drop of the evaluate score (needs --evaluate)', parseNumber)
+    .option('--num-target <n>', "narrow the n least sensitive layer groups, no accuracy check (Quark's NumTarget)", parseWhole)
     .option('--evaluate <module>', '.js/.mjs module whose default export is async (model) => score')
     .addOption(new Option('--relative-to <model>', 'top-1 drop measured from the float (default) or the wide model').choices(['float', 'wide']))
     .addOption(new Option('--drop <mode>', 'top-1 drop in score units (absolute, default) or as a fraction (relative)').choices(['absolute', 'relative']))
@@ -140,18 +142,26 @@ function printReport(report: AutoReport, opts: AutoOptions, globals: GlobalOptio
 
 /** Exactly one target; its companion options only with it. */
 async function targetFrom(opts: AutoOptions): Promise<Target> {
-  const l2 = opts.l2Target !== undefined;
-  const top1 = opts.top1Target !== undefined;
-  if (l2 && top1) {
-    throw new ConfigError('Give one target: --l2-target or --top1-target, not both.', { hint: 'Quark silently drops the L2 target when both are set; mixq asks you to choose.' });
+  const given = [
+    opts.l2Target !== undefined && '--l2-target',
+    opts.top1Target !== undefined && '--top1-target',
+    opts.numTarget !== undefined && '--num-target',
+  ].filter((x): x is string => typeof x === 'string');
+  if (given.length > 1) {
+    throw new ConfigError(`Give one target, not ${given.join(' and ')}.`, { hint: 'Quark silently drops the L2 target when both are set; mixq asks you to choose.' });
   }
-  if (!l2 && !top1) throw new ConfigError('A target is required: --l2-target <x> or --top1-target <x> --evaluate <module>.', { hint: 'See `mixq auto --help` for examples.' });
+  if (given.length === 0) throw new ConfigError('A target is required: --l2-target <x>, --top1-target <x> --evaluate <module>, or --num-target <n>.', { hint: 'See `mixq auto --help` for examples.' });
   const misplaced = (names: [string, unknown][], where: string): void => {
-    const given = names.filter(([, v]) => v !== undefined).map(([n]) => n);
-    if (given.length > 0) throw new ConfigError(`${given.join(', ')} only appl${given.length > 1 ? 'y' : 'ies'} with ${where}.`, { hint: 'Remove it, or use the other target.' });
+    const found = names.filter(([, v]) => v !== undefined).map(([n]) => n);
+    if (found.length > 0) throw new ConfigError(`${found.join(', ')} only appl${found.length > 1 ? 'y' : 'ies'} with ${where}.`, { hint: 'Remove it, or use the other target.' });
   };
+  const top1Only: [string, unknown][] = [['--evaluate', opts.evaluate], ['--relative-to', opts.relativeTo], ['--drop', opts.drop]];
+  if (opts.numTarget !== undefined) {
+    misplaced([...top1Only, ['--metric', opts.metric]], 'another target');
+    return { kind: 'count', layers: opts.numTarget };
+  }
   if (opts.l2Target !== undefined) {
-    misplaced([['--evaluate', opts.evaluate], ['--relative-to', opts.relativeTo], ['--drop', opts.drop]], '--top1-target');
+    misplaced(top1Only, '--top1-target');
     return { kind: 'metric', metric: opts.metric ?? 'l2', threshold: opts.l2Target };
   }
   misplaced([['--metric', opts.metric]], '--l2-target');
