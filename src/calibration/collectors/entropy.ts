@@ -9,7 +9,7 @@
  */
 import { InvalidArgumentError } from '../../errors.js';
 import { HistogramCollector } from './histogram-collector.js';
-import type { CollectedRange, CollectorOptions } from './types.js';
+import { resolveBits, type CollectedRange, type CollectorOptions } from './types.js';
 
 export type EntropyOptions = {
   readonly bits: number;
@@ -24,8 +24,7 @@ export type EntropyOptions = {
  * 'percentile' to trim outliers of 16-bit tensors.
  */
 export function resolveEntropyOptions(o: CollectorOptions): EntropyOptions {
-  const bits = o.bits ?? 8;
-  if (!Number.isInteger(bits) || bits < 2 || bits > 32) throw new InvalidArgumentError(`bits must be an integer in [2, 32], got ${bits}.`);
+  const bits = resolveBits(o);
   const numBins = o.numBins ?? 2048;
   const numQuantizedBins = o.numQuantizedBins ?? Math.min(2 ** (bits - 1), numBins);
   if (!Number.isInteger(numQuantizedBins) || numQuantizedBins < 2 || numQuantizedBins % 2 !== 0 || numQuantizedBins > numBins) {

@@ -5,10 +5,9 @@
  * Expected error per value: clipped values cost (distance to the range end)^2 (at their bin centre),
  * kept values cost step^2 / 12 (uniform rounding noise), except exact zeros, which quantize exactly.
  */
-import { InvalidArgumentError } from '../../errors.js';
 import { HistogramCollector } from './histogram-collector.js';
 import type { StreamingHistogram } from './histogram.js';
-import type { CollectedRange, CollectorOptions } from './types.js';
+import { resolveBits, type CollectedRange, type CollectorOptions } from './types.js';
 
 export type MseOptions = {
   readonly bits: number;
@@ -19,8 +18,7 @@ export type MseOptions = {
 };
 
 export function resolveMseOptions(o: CollectorOptions): MseOptions {
-  const bits = o.bits ?? 8;
-  if (!Number.isInteger(bits) || bits < 2 || bits > 32) throw new InvalidArgumentError(`bits must be an integer in [2, 32], got ${bits}.`);
+  const bits = resolveBits(o);
   return { bits, symmetric: o.symmetric ?? false, numBins: o.numBins ?? 2048, candidates: 1024 };
 }
 

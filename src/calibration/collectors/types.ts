@@ -1,4 +1,5 @@
 /** The one interface every range collector implements, and their serialized form. */
+import { InvalidArgumentError } from '../../errors.js';
 
 export type CollectorMethod = 'minmax' | 'percentile' | 'entropy' | 'mse';
 
@@ -72,3 +73,10 @@ interface JSONBase {
 export type CollectorJSON =
   | (JSONBase & { readonly method: 'minmax'; readonly count: number; readonly state: MinMaxState })
   | (JSONBase & { readonly method: 'percentile' | 'entropy' | 'mse'; readonly histogram: HistogramJSON });
+
+/** The target bit width a histogram method optimises for (default 8), checked once for all methods. */
+export function resolveBits(o: CollectorOptions): number {
+  const bits = o.bits ?? 8;
+  if (!Number.isInteger(bits) || bits < 2 || bits > 32) throw new InvalidArgumentError(`bits must be an integer in [2, 32], got ${bits}.`);
+  return bits;
+}
