@@ -6,6 +6,7 @@
  */
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { gunzipSync, createGunzip } from 'node:zlib';
+import { readNpySync } from '../src/calibration/sources/npy-file.js';
 import type { CalibrationSource, Feed } from '../src/calibration/sources/types.js';
 import type { HostTensor } from '../src/ir/index.js';
 
@@ -42,15 +43,6 @@ export interface TestSet {
   readonly full: boolean;
 }
 
-/** Reads a .npy file of little-endian '<f4' or '<i4' data (format 1.x) into its raw bytes and shape. */
-function readNpy(path: string): { dims: number[]; body: Uint8Array } {
-  const buf = readFileSync(path);
-  const headerLen = buf.readUInt16LE(8);
-  const header = buf.subarray(10, 10 + headerLen).toString('latin1');
-  const dims = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  return { dims, body: new Uint8Array(buf.subarray(10 + headerLen)) };
-}
-
 /** The full test set when the Debian package is there, else the shared 1,000-image subset. */
 export function loadTestSet(): TestSet {
   const imagesPath = idxPath('t10k-images-idx3-ubyte');
@@ -65,11 +57,11 @@ export function loadTestSet(): TestSet {
     const labels = Int32Array.from(lab.subarray(8, 8 + n));
     return { images: { type: 'float32', dims: [n, 1, 28, 28], data }, labels, origin: `${imagesPath} (Debian dataset-fashion-mnist, ${n} images)`, full: true };
   }
-  const x = readNpy(`${SUBSET_DIR}/input.npy`);
-  const y = readNpy(`${SUBSET_DIR}/labels.npy`);
+  const x = readNpySync(`${SUBSET_DIR}/input.npy`);
+  const y = readNpySync(`${SUBSET_DIR}/labels.npy`);
   return {
-    images: { type: 'float32', dims: x.dims, data: new Float32Array(x.body.buffer, 0, x.body.byteLength / 4) },
-    labels: new Int32Array(y.body.buffer, 0, y.body.byteLength / 4),
+    images: x,
+    labels: y.data as Int32Array,
     origin: `${SUBSET_DIR} (1,000-image subset: dataset-fashion-mnist is not installed)`,
     full: false,
   };
@@ -78,8 +70,7 @@ export function loadTestSet(): TestSet {
 /** The 256-image calibration set (float32 [256, 1, 28, 28]). */
 export function loadCalibration(): HostTensor {
   const local = new URL('../calib-data/input.npy', import.meta.url).pathname;
-  const x = readNpy(existsSync(local) ? local : '/work/shared/data/fashion-mnist/calib/input.npy');
-  return { type: 'float32', dims: x.dims, data: new Float32Array(x.body.buffer, 0, x.body.byteLength / 4) };
+  return readNpySync(existsSync(local) ? local : '/work/shared/data/fashion-mnist/calib/input.npy');
 }
 
 /** Calibration data held in memory, yielded in batches. */

@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { expect } from 'vitest';
-import { MixqError } from '../../src/errors.js';
 import type { ModelProto } from '../../src/onnx/proto-types.js';
 
 export const RESNET = '/work/shared/models/fashion-resnet.onnx';
@@ -29,40 +27,8 @@ export function tinyModel(overrides: Partial<ModelProto> = {}): ModelProto {
   };
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-/** Runs fn and returns the MixqError it throws (failing the test if it throws anything else or nothing). */
-export function catchMixq(fn: () => unknown): MixqError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, 'expected a MixqError to be thrown').toBeInstanceOf(MixqError);
-  return caught as MixqError;
-}
 
-export async function catchMixqAsync(fn: () => Promise<unknown>): Promise<MixqError> {
-  let caught: unknown;
-  try {
-    await fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, 'expected a MixqError to be thrown').toBeInstanceOf(MixqError);
-  return caught as MixqError;
-}
 
 /** Protobuf varint bytes. */
 export function varint(n: number): number[] {
@@ -79,3 +45,6 @@ export function varint(n: number): number[] {
 export function ldField(field: number, payload: ArrayLike<number>): number[] {
   return [...varint(field * 8 + 2), ...varint(payload.length), ...Array.from(payload)];
 }
+
+export { catchMixq, catchMixqAsync } from '../fixtures/helpers.js';
+export { prng } from '../fixtures/random.js';

@@ -2,7 +2,7 @@
  * Helpers for the quantize tests: an in-memory calibration source, model runs, accuracy metrics,
  * and readers that find what the QDQ model holds for a tensor (its Q/DQ pair or Cast pair).
  */
-import { readFileSync } from 'node:fs';
+import { readNpySync } from '../../src/calibration/sources/npy-file.js';
 import { expect } from 'vitest';
 import type { CalibrationSource, Feed } from '../../src/calibration/sources/types.js';
 import type { HostTensor, Model, Node, Value } from '../../src/ir/index.js';
@@ -74,14 +74,11 @@ export function top1(logits: ArrayLike<number>, labels: ArrayLike<number>, width
   return correct / labels.length;
 }
 
-/** Reads a little-endian int32 .npy file (format 1.x), e.g. labels. */
+/** An int32 .npy file (e.g. labels), read with the project's own .npy reader. */
 export function readNpyInt32(file: string): Int32Array {
-  const buf = readFileSync(file);
-  const headerLen = buf.readUInt16LE(8);
-  const header = buf.subarray(10, 10 + headerLen).toString('latin1');
-  if (!/'descr':\s*'<i4'/.test(header)) throw new Error(`${file}: expected '<i4' data, header ${header}`);
-  const body = new Uint8Array(buf.subarray(10 + headerLen));
-  return new Int32Array(body.buffer, 0, body.byteLength / 4);
+  const t = readNpySync(file);
+  if (t.type !== 'int32') throw new Error(`${file}: expected int32 data, found ${t.type}`);
+  return t.data as Int32Array;
 }
 
 /** What the QDQ model does to one tensor. */

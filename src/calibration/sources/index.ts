@@ -1,5 +1,5 @@
 export type { CalibrationSource, Feed, ModelInputSpec, SampleSpec } from './types.js';
-export { NpyFile, NpyReader, readNpy } from './npy-file.js';
+export { NpyFile, NpyReader, readNpy, readNpySync } from './npy-file.js';
 export type { NpyHeader } from './npy-format.js';
 export { encodeNpy, writeNpy, type WriteNpyOptions } from './npy-writer.js';
 export { canConvert, float16ToNumber, toModelType } from './convert.js';

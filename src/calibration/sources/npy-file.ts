@@ -3,6 +3,7 @@
  * range of samples (slices along the first axis) with positioned reads, so files far larger than
  * memory can feed calibration one batch at a time.
  */
+import { readFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { CalibrationDataError, FileError } from '../../errors.js';
 import { elementCount, TYPED_ARRAY_OF, type DataType, type HostTensor, type TypedArray } from '../../ir/dtype.js';
@@ -136,19 +137,44 @@ async function readHeader(path: string, fh: FileHandle): Promise<NpyHeader> {
   const { size } = await fh.stat();
   const pre = Buffer.alloc(NPY_PREAMBLE_BYTES);
   const { bytesRead } = await fh.read(pre, 0, pre.length, 0);
-  const { version, headerStart, headerLength } = parsePreamble(path, pre.subarray(0, bytesRead));
-  const dataOffset = headerStart + headerLength;
+  const preamble = parsePreamble(path, pre.subarray(0, bytesRead));
+  const text = Buffer.alloc(preamble.headerLength);
+  await fh.read(text, 0, preamble.headerLength, preamble.headerStart);
+  return decodeHeader(path, size, preamble, text);
+}
+
+/** The header from its bytes, checked against the file size (shared by the streaming and whole-file readers). */
+function decodeHeader(path: string, size: number, pre: ReturnType<typeof parsePreamble>, text: Buffer): NpyHeader {
+  const dataOffset = pre.headerStart + pre.headerLength;
   if (size < dataOffset) {
-    throw new CalibrationDataError(`'${path}' is truncated: its .npy header says ${headerLength} header bytes but the file has only ${size} bytes.`, {
+    throw new CalibrationDataError(`'${path}' is truncated: its .npy header says ${pre.headerLength} header bytes but the file has only ${size} bytes.`, {
       hint: 'The file was cut short (interrupted copy or download?); write it again.',
     });
   }
-  const text = Buffer.alloc(headerLength);
-  await fh.read(text, 0, headerLength, headerStart);
-  const header = parseHeaderText(path, text.toString(version === 3 ? 'utf8' : 'latin1'), version, dataOffset);
+  const header = parseHeaderText(path, text.toString(pre.version === 3 ? 'utf8' : 'latin1'), pre.version, dataOffset);
   const expected = elementCount(header.shape) * header.itemSize;
   if (size - dataOffset < expected) throw truncated(path, expected, size - dataOffset);
   return header;
+}
+
+/**
+ * Reads a whole small .npy file synchronously (tests, benchmarks, scripts), with the same checks as
+ * the streaming reader. Use NpyFile for calibration data, which may be larger than memory.
+ */
+export function readNpySync(path: string): HostTensor {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new FileError('FILE_NOT_FOUND', path, `Cannot read '${path}'.`, { hint: 'Check the path.', cause: error });
+  }
+  const preamble = parsePreamble(path, bytes.subarray(0, NPY_PREAMBLE_BYTES));
+  const text = bytes.subarray(preamble.headerStart, preamble.headerStart + preamble.headerLength);
+  const header = decodeHeader(path, bytes.length, preamble, text);
+  const tensor = allocSamples(header.type, header.shape.slice(1), header.shape[0]!);
+  const target = bytesOf(tensor.data);
+  target.set(bytes.subarray(header.dataOffset, header.dataOffset + target.byteLength));
+  return tensor;
 }
 
 function truncated(path: string, expected: number, actual: number): CalibrationDataError {

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeNpy, float16ToNumber, npyDirectorySource, NpyFile, readNpy, toModelType, writeNpy } from '../../../src/calibration/sources/index.js';
+import { encodeNpy, float16ToNumber, npyDirectorySource, NpyFile, readNpy, readNpySync, toModelType, writeNpy } from '../../../src/calibration/sources/index.js';
 import { encodeNpyHeader as encodeNpyHeaderFor } from '../../../src/calibration/sources/npy-format.js';
 import { CalibrationDataError, FileError, InvalidArgumentError } from '../../../src/errors.js';
 import type { HostTensor } from '../../../src/ir/dtype.js';
@@ -191,6 +191,16 @@ describe('npy reader errors', () => {
   it('truncated data names the expected and actual byte counts', async () => {
     const { error } = await openError(rawNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 2), }", f4));
     expect(error.message).toMatch(/truncated: its header promises 32 data bytes but the file holds 16/);
+  });
+
+  it('readNpySync reads whole files and fails like the streaming reader', () => {
+    const ok = readNpySync(file(rawNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", f4)));
+    expect(ok.dims).toEqual([2, 2]);
+    expect(Array.from(ok.data as Float32Array)).toEqual([1, 2, 3, 4]);
+    const error = thrown(() => readNpySync(file(rawNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 2), }", f4))));
+    expect(error).toBeInstanceOf(CalibrationDataError);
+    expect(error.message).toMatch(/truncated: its header promises 32 data bytes but the file holds 16/);
+    expect(thrown(() => readNpySync(join(dir, 'missing.npy')))).toBeInstanceOf(FileError);
   });
 
   it('truncated header', async () => {
