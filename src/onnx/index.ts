@@ -57,11 +57,7 @@ function checkExternalFilesExist(model: Model, baseDir: string, source: string):
       });
     }
   };
-  for (const v of model.graph.initializers) visit(v.initializer!);
-  for (const node of model.graph.allNodes()) {
-    for (const a of node.attributes.values()) if (a.value.type === 'tensor') visit(a.value.value);
-    for (const sub of node.subgraphs()) for (const v of sub.initializers) visit(v.initializer!);
-  }
+  forEachTensor(model, visit);
 }
 
 export interface ExternalDataOptions {
@@ -79,14 +75,18 @@ export interface SaveOptions {
   readonly externalData?: boolean | ExternalDataOptions;
 }
 
-function totalTensorBytes(model: Model): number {
-  let total = 0;
-  const visit = (t: Tensor) => (total += t.byteLength);
+/** Every tensor the model stores: initializers and tensor attributes, subgraphs included. */
+function forEachTensor(model: Model, visit: (t: Tensor) => void): void {
   for (const v of model.graph.initializers) visit(v.initializer!);
   for (const node of model.graph.allNodes()) {
     for (const a of node.attributes.values()) if (a.value.type === 'tensor') visit(a.value.value);
     for (const sub of node.subgraphs()) for (const v of sub.initializers) visit(v.initializer!);
   }
+}
+
+function totalTensorBytes(model: Model): number {
+  let total = 0;
+  forEachTensor(model, (t) => (total += t.byteLength));
   return total;
 }
 
@@ -99,8 +99,7 @@ export function needsExternalData(model: Model): boolean {
  * The model as ONNX bytes, or undefined when it is too big for one protobuf message
  * (then save it to a file with external data).
  */
-export function serializeModel(model: Model, options: { allowExternal: false } = { allowExternal: false }): Uint8Array | undefined {
-  void options;
+export function serializeModel(model: Model): Uint8Array | undefined {
   if (needsExternalData(model)) return undefined;
   return encodeModelProto(modelToProto(model, { placeTensor: undefined }));
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { describeError, MixqError, RuntimeFailureError, UnknownNameError } from '../errors.js';
 import { cloneModel, type HostTensor, type Model } from '../ir/index.js';
-import { PROTOBUF_LIMIT, saveModel, serializeModel } from '../onnx/index.js';
+import { saveModel, serializeModel } from '../onnx/index.js';
 import { nearMatches } from '../util/near-match.js';
 import { fromOrtTensor, toOrtTensor } from './tensors.js';
 
@@ -85,7 +85,7 @@ export class ModelSession {
 }
 
 async function createOrtSession(model: Model, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
-  const bytes = serializeModel(model, { allowExternal: false });
+  const bytes = serializeModel(model);
   if (bytes) return ort.InferenceSession.create(bytes, options);
   // Over 2 GB: ORT needs the external data on disk next to the model file.
   const dir = mkdtempSync(join(tmpdir(), 'mixq-session-'));
@@ -114,4 +114,3 @@ export function withExtraOutputs(model: Model, names: readonly string[]): Model 
   return copy;
 }
 
-export { PROTOBUF_LIMIT };

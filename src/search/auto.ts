@@ -1,6 +1,6 @@
 import type { Range } from '../calibration/ranges.js';
 import type { CalibrationSource } from '../calibration/sources/types.js';
-import { ConfigError, MixqError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type { Model } from '../ir/index.js';
 import type { PlanOptions } from '../qdq/plan.js';
 import { toPrecisionMap } from '../qdq/precision-map.js';
@@ -265,4 +265,3 @@ export function assertOptions(options: AutoSearchOptions): void {
   if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new ConfigError('timeoutMs must be > 0.');
 }
 
-export { MixqError };
