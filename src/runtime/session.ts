@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { describeError, MixqError, RuntimeFailureError, UnknownNameError } from '../errors.js';
-import { cloneModel, type HostTensor, type Model } from '../ir/index.js';
+import { cloneModel, type DataType, type HostTensor, type Model } from '../ir/index.js';
 import { saveModel, serializeModel } from '../onnx/index.js';
 import { nearMatches } from '../util/near-match.js';
 import { fromOrtTensor, toOrtTensor } from './tensors.js';
@@ -75,6 +75,13 @@ export class ModelSession {
       out[name] = fromOrtTensor(name, value as ort.Tensor);
     }
     return out;
+  }
+
+  /** Element types of the tensor outputs, as onnxruntime inferred them (no inference run needed). */
+  outputElementTypes(): Map<string, DataType> {
+    const types = new Map<string, DataType>();
+    for (const meta of this.session.outputMetadata) if (meta.isTensor) types.set(meta.name, meta.type as DataType);
+    return types;
   }
 
   async close(): Promise<void> {
