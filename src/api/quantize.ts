@@ -3,13 +3,13 @@ import { ConfigError } from '../errors.js';
 import type { Model } from '../ir/index.js';
 import { bf16AfterQuantization } from '../qdq/float-mix/index.js';
 import { resolvePrecisionMap, toPrecisionMap } from '../qdq/precision-map.js';
-import type { PlanOptions } from '../qdq/plan.js';
+import { planQuantization as makePlan, type PlanOptions } from '../qdq/plan.js';
 import type { QParams } from '../qdq/qparams.js';
 import { supportedOpTypes } from '../qdq/registry.js';
 import type { MixedPrecisionTensor, QuantPlan, TensorPrecision } from '../qdq/types.js';
 import { statisticsFromPlan, type PrecisionStatistics } from '../report/statistics.js';
 import { summarizeModel } from '../report/summary.js';
-import { allActivationTensors, buildModel, calibrate, checkRangesCover, plan as makePlan, prepareModel, tensorsToCalibrate } from '../search/pipeline.js';
+import { allActivationTensors, buildModel, calibrate, checkRangesCover, prepareModel, tensorsToCalibrate } from '../search/pipeline.js';
 import type { QuantizeConfig } from './config.js';
 
 export interface QuantizeResult {

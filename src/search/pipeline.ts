@@ -11,7 +11,6 @@ import type { CollectorOptions } from '../calibration/collectors/index.js';
 import { ConfigError } from '../errors.js';
 import { cloneModel, constantsToInitializers, isFloatType, type Model } from '../ir/index.js';
 import { materialize, type MaterializeResult } from '../qdq/materialize.js';
-import { planQuantization, type PlanOptions } from '../qdq/plan.js';
 import type { QuantPlan } from '../qdq/types.js';
 import { inferMissingTypes } from '../runtime/index.js';
 
@@ -82,9 +81,6 @@ export function buildModel(prepared: Model, plan: QuantPlan, ranges: ReadonlyMap
   return { model, result };
 }
 
-export function plan(prepared: Model, options: PlanOptions): QuantPlan {
-  return planQuantization(prepared, options);
-}
 
 /** Fails early, with a clear message, on ranges that miss tensors the plan needs. */
 export function checkRangesCover(model: Model, plan: QuantPlan, ranges: ReadonlyMap<string, Range>): void {
