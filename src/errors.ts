@@ -21,7 +21,8 @@ export type MixqErrorCode =
   | 'RUNTIME_FAILURE'
   | 'EVALUATE_FAILED'
   | 'TARGET_NOT_MET'
-  | 'UNSUPPORTED_TYPE';
+  | 'UNSUPPORTED_TYPE'
+  | 'INVALID_OUTPUT';
 
 export class MixqError extends Error {
   readonly code: MixqErrorCode;
@@ -127,6 +128,13 @@ export class EvaluateError extends MixqError {
 export class UnsupportedTypeError extends MixqError {
   constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
     super('UNSUPPORTED_TYPE', message, options);
+  }
+}
+
+/** A model mixq built does not load in onnxruntime with default session options (a mixq bug). */
+export class InvalidOutputError extends MixqError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super('INVALID_OUTPUT', message, options);
   }
 }
 

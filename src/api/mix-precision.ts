@@ -19,7 +19,7 @@ import {
 import { columnOf, PRECISION_COLUMNS, type PrecisionStatistics } from '../report/statistics.js';
 import { summarizeModel } from '../report/summary.js';
 import { formatTable } from '../report/table.js';
-import { inferMissingTypes } from '../runtime/index.js';
+import { assertLoadsWithDefaults, inferMissingTypes } from '../runtime/index.js';
 import type { Criterion, EvaluateFunction } from '../search/float-fallback-eval.js';
 import { nameUnnamedNodes, searchFloatFallback, type FallbackGranularity, type FloatFallbackResult } from '../search/float-fallback.js';
 import type { ProgressEvent } from './config.js';
@@ -112,6 +112,8 @@ export async function mixPrecision(model: Model, config: MixPrecisionConfig = {}
   if (!config.evaluate) for (const key of SEARCH_OPTIONS) if (config[key] !== undefined) warn(`${key} has no effect without evaluate.`);
   const result = convertFloatMix(prepared, { ...conversion, form: config.form ?? 'emulated', fallbackNodes: search?.fallbackNodes ?? [] });
   for (const w of resultWarnings(result, search)) warn(w);
+  // The native form targets runtimes with 16-bit kernels; the CPU onnxruntime is not its judge.
+  if (result.form === 'emulated') await assertLoadsWithDefaults(result.model, `The ${result.precision.toUpperCase()} model`);
   return { model: result.model, report: buildReport(model, result, search, warnings) };
 }
 

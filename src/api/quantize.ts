@@ -9,6 +9,7 @@ import { supportedOpTypes } from '../qdq/registry.js';
 import type { MixedPrecisionTensor, QuantPlan, TensorPrecision } from '../qdq/types.js';
 import { statisticsFromPlan, type PrecisionStatistics } from '../report/statistics.js';
 import { summarizeModel } from '../report/summary.js';
+import { assertLoadsWithDefaults } from '../runtime/index.js';
 import { allActivationTensors, buildModel, calibrate, checkRangesCover, prepareModel, tensorsToCalibrate } from '../search/pipeline.js';
 import type { QuantizeConfig } from './config.js';
 
@@ -60,6 +61,7 @@ export async function quantize(model: Model, config: QuantizeConfig): Promise<Qu
   ];
   for (const w of buildWarnings) config.onWarning?.(w);
   warnings.push(...buildWarnings);
+  await assertLoadsWithDefaults(quantized, 'The quantized model');
   return {
     model: quantized,
     plan,
