@@ -1,6 +1,7 @@
 import type { Range } from '../calibration/ranges.js';
 import { ConfigError } from '../errors.js';
 import type { Model } from '../ir/index.js';
+import type { BiasAdjustment, SaturatedBias } from '../qdq/bias-fit.js';
 import { bf16AfterQuantization } from '../qdq/float-mix/index.js';
 import { resolvePrecisionMap, toPrecisionMap } from '../qdq/precision-map.js';
 import { planQuantization as makePlan, type PlanOptions } from '../qdq/plan.js';
@@ -28,6 +29,13 @@ export interface QuantizeResult {
    */
   readonly mixedPrecisionTensor: MixedPrecisionTensor;
   readonly parameterBytes: { readonly before: number; readonly after: number };
+  /**
+   * Conv/Gemm biases whose int32 scale (input × weight scale) was too small for them: the weight
+   * scales of those channels were raised so the bias fits (each is also a warning).
+   */
+  readonly biasAdjustments: readonly BiasAdjustment[];
+  /** Biases with values still at the int32 limits (clipped); empty unless something is off. */
+  readonly saturatedBiases: readonly SaturatedBias[];
   readonly warnings: readonly string[];
   readonly calibrationSamples: number;
 }
@@ -70,6 +78,8 @@ export async function quantize(model: Model, config: QuantizeConfig): Promise<Qu
     statistics: statisticsFromPlan(nodes),
     mixedPrecisionTensor: resultPrecisionMap(plan, planOptions),
     parameterBytes: { before: summarizeModel(model).parameterBytes, after: summarizeModel(quantized).parameterBytes },
+    biasAdjustments: result.biasAdjustments,
+    saturatedBiases: result.saturatedBiases,
     warnings,
     calibrationSamples: samples,
   };

@@ -9,8 +9,10 @@ import {
   type Node,
   type Value,
 } from '../ir/index.js';
+import { countInt32Saturated } from '../quant/index.js';
 import { upgradeOpsetForQdq } from './opset.js';
 import { upgradeOpset } from './opset-upgrade.js';
+import { biasAdjustmentWarnings, fitWeightScalesForBiases, type BiasAdjustment, type SaturatedBias } from './bias-fit.js';
 import { computeQParams, type QParams, type Range } from './qparams.js';
 import { castPrecisionCode, quantizeBiasTensor, quantizeWeight, roundWeightToFloat16 } from './weights.js';
 import type { EdgeConversion, IntegerPrecision, QuantPlan, TensorPlan, TensorPrecision } from './types.js';
@@ -24,6 +26,11 @@ export interface MaterializeOptions {
    * op keeps its meaning, else uses com.microsoft; 'com.microsoft' never upgrades.
    */
   readonly int16Opset?: 'upgrade' | 'com.microsoft';
+  /**
+   * Raise weight scales where an int32 bias would overflow (default true). false reproduces the
+   * clipped biases of older versions (ORT's QDQDisableWeightAdjustForInt32Bias), for comparisons.
+   */
+  readonly fitInt32Bias?: boolean;
 }
 
 export interface MaterializeResult {
@@ -32,6 +39,10 @@ export interface MaterializeResult {
   readonly insertedNodes: number;
   /** Set when the ai.onnx opset was raised (opset 9 → 10, see opset.ts). */
   readonly opsetUpgraded?: { readonly from: number; readonly to: number };
+  /** Biases whose weight scales were raised so that they fit int32 (see bias-fit.ts). */
+  readonly biasAdjustments: readonly BiasAdjustment[];
+  /** Biases with values at the int32 limits despite that (expected empty). */
+  readonly saturatedBiases: readonly SaturatedBias[];
   /** Notes for the user about the built model (how to run it). */
   readonly warnings: readonly string[];
 }
@@ -44,7 +55,8 @@ export function materialize(model: Model, plan: QuantPlan, options: MaterializeO
   const graph = model.graph;
   const needs16 = plan.tensors.some((t) => t.precision === 'int16' || t.precision === 'uint16') || plan.conversions.some((c) => c.precision === 'int16' || c.precision === 'uint16');
   if (needs16 && (options.int16Opset ?? 'upgrade') === 'upgrade') upgradeOpset(model);
-  const qparams = computeAllQParams(model, plan, options.ranges);
+  const { qparams, biasAdjustments } = computeAllQParams(model, plan, options.ranges, options.fitInt32Bias ?? true);
+  const saturatedBiases: SaturatedBias[] = [];
   const before = graph.nodes.length;
   const opset = upgradeOpsetForQdq(model, plan);
   const domains = new DomainChooser(model);
@@ -52,7 +64,7 @@ export function materialize(model: Model, plan: QuantPlan, options: MaterializeO
     const value = graph.ownValue(t.name);
     if (!value) throw new GraphError(`The plan names tensor '${t.name}', which the graph does not have.`);
     if (t.role === 'activation') insertActivation(graph, value, t, qparams.get(t.name), domains);
-    else insertConstant(graph, value, t, qparams.get(t.name), domains);
+    else insertConstant(graph, value, t, qparams.get(t.name), domains, saturatedBiases);
   }
   for (const c of plan.conversions) insertConversion(graph, c, qparams.get(conversionKey(c)), domains);
   domains.finish();
@@ -61,7 +73,9 @@ export function materialize(model: Model, plan: QuantPlan, options: MaterializeO
     qparams,
     insertedNodes: graph.nodes.length - before,
     ...(opset.upgraded ? { opsetUpgraded: opset.upgraded } : {}),
-    warnings: opset.warning ? [opset.warning] : [],
+    biasAdjustments,
+    saturatedBiases,
+    warnings: [...(opset.warning ? [opset.warning] : []), ...biasAdjustmentWarnings(biasAdjustments, saturatedBiases)],
   };
 }
 
@@ -69,7 +83,7 @@ export function conversionKey(c: EdgeConversion): string {
   return `${c.tensor}@${c.node}#${c.inputIndex}`;
 }
 
-function computeAllQParams(model: Model, plan: QuantPlan, ranges: ReadonlyMap<string, Range>): Map<string, QParams> {
+function computeAllQParams(model: Model, plan: QuantPlan, ranges: ReadonlyMap<string, Range>, fitBias: boolean): { qparams: Map<string, QParams>; biasAdjustments: BiasAdjustment[] } {
   const out = new Map<string, QParams>();
   const byName = new Map(plan.tensors.map((t) => [t.name, t]));
   const rangeOf = (name: string): Range => {
@@ -96,8 +110,18 @@ function computeAllQParams(model: Model, plan: QuantPlan, ranges: ReadonlyMap<st
   for (const c of plan.conversions) {
     if (isIntegerPrecision(c.precision)) out.set(conversionKey(c), computeQParams({ kind: 'range', range: rangeOf(c.tensor) }, c.precision, false));
   }
+  // Biases last: their weights' scales may first be raised so that they fit int32.
+  for (const t of plan.tensors) if (t.role !== 'bias') visit(t);
+  const biasAdjustments = fitBias ? fitWeightScalesForBiases(model, plan, out, (t) => biasInputQParams(t, plan, out)) : [];
   for (const t of plan.tensors) visit(t);
-  return out;
+  return { qparams: out, biasAdjustments };
+}
+
+/** The parameters of the quantized input a bias's node reads (an edge conversion's when it has one). */
+function biasInputQParams(t: TensorPlan, plan: QuantPlan, out: ReadonlyMap<string, QParams>): QParams | undefined {
+  const s = t.scale as { kind: 'bias'; input: string; weight: string; node: string };
+  const conv = plan.conversions.find((c) => c.tensor === s.input && c.node === s.node);
+  return conv ? out.get(conversionKey(conv)) : out.get(s.input);
 }
 
 function biasQParams(t: TensorPlan, byName: Map<string, TensorPlan>, out: Map<string, QParams>, plan: QuantPlan, visit: (t: TensorPlan) => QParams | undefined): QParams {
@@ -176,7 +200,7 @@ function castPair(graph: Graph, value: Value, precision: TensorPrecision, after:
   return up.output(0);
 }
 
-function insertConstant(graph: Graph, value: Value, t: TensorPlan, q: QParams | undefined, domains: DomainChooser): void {
+function insertConstant(graph: Graph, value: Value, t: TensorPlan, q: QParams | undefined, domains: DomainChooser, saturatedBiases: SaturatedBias[]): void {
   const tensor = value.initializer;
   if (!tensor) throw new GraphError(`'${value.name}' is planned as a ${t.role} but is not a constant.`);
   const uses = [...value.uses];
@@ -184,6 +208,10 @@ function insertConstant(graph: Graph, value: Value, t: TensorPlan, q: QParams | 
   if (q) {
     const quantizedName = graph.uniqueName(`${value.name}_quantized`);
     const quantized = graph.addInitializer(t.role === 'bias' ? quantizeBiasTensor(tensor, q, quantizedName) : quantizeWeight(tensor, q, quantizedName));
+    if (t.role === 'bias') {
+      const values = countInt32Saturated(quantized.initializer!.toArray() as Int32Array);
+      if (values > 0) saturatedBiases.push({ bias: t.name, node: t.scale.kind === 'bias' ? t.scale.node : '', values });
+    }
     const [scale, zp] = qparamInitializers(graph, value.name, q);
     out = qdqNode(graph, 'DequantizeLinear', quantized, scale, zp, q, `${value.name}_DequantizeLinear`, domains).output(0);
   } else {

@@ -141,6 +141,26 @@ function sortStats(stats: PrecisionStatistics): PrecisionStatistics {
   return Object.fromEntries(Object.entries(stats).sort((a, b) => a[0].localeCompare(b[0])));
 }
 
+/** Counts of the int32-bias fixes of a quantization (see qdq/bias-fit.ts). */
+export interface Int32BiasStatistics {
+  /** Biases whose weight scales were raised so they fit int32. */
+  readonly adjustedBiases: number;
+  /** Weight scales raised over all of them (channels, or 1 per per-tensor weight). */
+  readonly adjustedChannels: number;
+  /** Biases still clipped at the int32 limits, and how many values. */
+  readonly saturatedBiases: number;
+  readonly saturatedValues: number;
+}
+
+export function int32BiasStatistics(adjustments: readonly { readonly channels: number }[], saturated: readonly { readonly values: number }[]): Int32BiasStatistics {
+  return {
+    adjustedBiases: adjustments.length,
+    adjustedChannels: adjustments.reduce((n, a) => n + a.channels, 0),
+    saturatedBiases: saturated.length,
+    saturatedValues: saturated.reduce((n, s) => n + s.values, 0),
+  };
+}
+
 export function totals(stats: PrecisionStatistics): Record<PrecisionColumn, number> {
   const t = empty();
   for (const row of Object.values(stats)) for (const c of PRECISION_COLUMNS) t[c] += row[c];

@@ -8,6 +8,7 @@ import type { Model } from '../../ir/index.js';
 import { loadModelFromBytes, saveModel } from '../../onnx/index.js';
 import { readFileBytes } from '../../onnx/file-io.js';
 import { formatQuantizeSummary } from '../../report/format-quantize.js';
+import { int32BiasStatistics } from '../../report/statistics.js';
 import { allActivationTensors, calibrate, prepareModel } from '../../search/pipeline.js';
 import { assertWritable, sha256, writeTextFile } from '../files.js';
 import type { CliIo, GlobalOptions } from '../main.js';
@@ -93,9 +94,10 @@ async function runQuantize(path: string, opts: QuantizeOptions, globals: GlobalO
     statistics: result.statistics,
     parameterBytes: result.parameterBytes,
     calibrationSamples: samples ?? result.calibrationSamples,
+    int32Bias: int32BiasStatistics(result.biasAdjustments, result.saturatedBiases),
     warnings,
   };
-  if (globals.json) io.out(JSON.stringify({ ...summary, ...(opts.saveRanges ? { ranges: opts.saveRanges } : {}), mixedPrecisionTensor: result.mixedPrecisionTensor }, null, 2));
+  if (globals.json) io.out(JSON.stringify({ ...summary, ...(opts.saveRanges ? { ranges: opts.saveRanges } : {}), mixedPrecisionTensor: result.mixedPrecisionTensor, biasAdjustments: result.biasAdjustments }, null, 2));
   else io.out(formatQuantizeSummary(summary));
 }
 
