@@ -4,7 +4,10 @@ import type { Model } from '../ir/index.js';
 import type { TensorPrecision } from '../qdq/types.js';
 import { autoSearch, assertOptions, type AutoSearchResult } from '../search/auto.js';
 import type { CandidateSelection } from '../search/candidates.js';
-import { prepareModel } from '../search/pipeline.js';
+import { buildModel, prepareModel } from '../search/pipeline.js';
+import { planQuantization as makePlan } from '../qdq/plan.js';
+import type { CostFigures } from '../report/cost.js';
+import { DEFAULT_LATENCY_RUNS, firstSample, latencyRunsOf, measureCost } from './measure-cost.js';
 import type { Target } from '../search/targets.js';
 import { statisticsFromPlan, type PrecisionStatistics } from '../report/statistics.js';
 import type { ProgressEvent, QuantizeConfig } from './config.js';
@@ -39,6 +42,8 @@ export interface AutoMixedPrecisionOptions
 
 export interface AutoMixedPrecisionResult extends AutoSearchResult {
   readonly statistics: PrecisionStatistics;
+  /** Bytes and measured latency of the float (prepared), wide and final models on this machine. */
+  readonly cost: CostFigures;
 }
 
 /**
@@ -52,6 +57,7 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
       hint: 'Quark drops one of two targets silently; mixq asks you to choose.',
     });
   }
+  const latencyRuns = latencyRunsOf(options.latencyRuns, DEFAULT_LATENCY_RUNS);
   const wide = options.wide ?? { activationType: 'int16', weightType: 'int8' };
   const narrow = options.narrow ?? { activationType: 'int8', weightType: 'int8' };
   const prepared = await prepareModel(model);
@@ -80,5 +86,13 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
   const result = await autoSearch(prepared, searchOptions);
   const bf16 = new Set(result.bf16Nodes);
   const nodes = result.plan.nodes.map((n) => (n.precision === 'float32' && bf16.has(n.name) ? { ...n, precision: 'bfloat16' as const } : n));
-  return { ...result, statistics: statisticsFromPlan(nodes) };
+  // The search does not return the wide model: rebuild it from the wide plan and the search's ranges.
+  const wideModel = buildModel(prepared, makePlan(prepared, planOptions), result.ranges).model;
+  const sample = latencyRuns > 0 ? await firstSample(options.calibration) : undefined;
+  const cost = await measureCost({ float: prepared, wide: wideModel, final: result.model }, {
+    latencyRuns,
+    ...(sample ? { sample } : {}),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+  });
+  return { ...result, statistics: statisticsFromPlan(nodes), cost };
 }

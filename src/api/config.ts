@@ -49,6 +49,11 @@ export interface QuantizeConfig {
   readonly quantizeOptional?: readonly string[];
   /** Make the ops left float BF16 after quantization (emulated Cast pairs; INT8/INT16/BF16/FP32). */
   readonly useBf16?: boolean;
+  /**
+   * Timed runs for the latency of the float and quantized models (onnxruntime CPU, default options,
+   * 2 threads, batch 1, median). quantize() default 0 = bytes only; autoMixedPrecision default 20.
+   */
+  readonly latencyRuns?: number;
   /** Progress callback (calibration). */
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Called with warnings (unsupported ops left float ...). Default: collected in the result only. */

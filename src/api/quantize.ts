@@ -12,7 +12,9 @@ import { statisticsFromPlan, type PrecisionStatistics } from '../report/statisti
 import { summarizeModel } from '../report/summary.js';
 import { assertLoadsWithDefaults } from '../runtime/index.js';
 import { allActivationTensors, buildModel, calibrate, checkRangesCover, prepareModel, tensorsToCalibrate } from '../search/pipeline.js';
+import type { CostFigures } from '../report/cost.js';
 import type { QuantizeConfig } from './config.js';
+import { firstSample, latencyRunsOf, measureCost } from './measure-cost.js';
 
 export interface QuantizeResult {
   /** The QDQ model (the input model is never modified). */
@@ -38,6 +40,8 @@ export interface QuantizeResult {
   readonly saturatedBiases: readonly SaturatedBias[];
   readonly warnings: readonly string[];
   readonly calibrationSamples: number;
+  /** Bytes of the float and quantized models; latency too when `latencyRuns` > 0. */
+  readonly cost: CostFigures;
 }
 
 /**
@@ -45,6 +49,7 @@ export interface QuantizeResult {
  * the global types, with per-tensor / per-node / per-op-type overrides.
  */
 export async function quantize(model: Model, config: QuantizeConfig): Promise<QuantizeResult> {
+  const latencyRuns = latencyRunsOf(config.latencyRuns, 0);
   const prepared = await prepareModel(model);
   const planOptions = planOptionsFrom(prepared, config);
   const plan = makePlan(prepared, planOptions);
@@ -70,6 +75,15 @@ export async function quantize(model: Model, config: QuantizeConfig): Promise<Qu
   for (const w of buildWarnings) config.onWarning?.(w);
   warnings.push(...buildWarnings);
   await assertLoadsWithDefaults(quantized, 'The quantized model');
+  const sample = latencyRuns > 0 && config.calibration.kind === 'data' ? await firstSample(config.calibration.source) : undefined;
+  const cost = await measureCost({ float: prepared, final: quantized }, {
+    latencyRuns,
+    ...(sample ? { sample } : {}),
+    onWarning: (w) => {
+      warnings.push(w);
+      config.onWarning?.(w);
+    },
+  });
   return {
     model: quantized,
     plan,
@@ -82,6 +96,7 @@ export async function quantize(model: Model, config: QuantizeConfig): Promise<Qu
     saturatedBiases: result.saturatedBiases,
     warnings,
     calibrationSamples: samples,
+    cost,
   };
 }
 

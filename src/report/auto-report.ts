@@ -8,10 +8,13 @@ import type { MixedPrecisionTensor, TensorPrecision } from '../qdq/types.js';
 import type { AutoSearchResult, MeasurementSummary } from '../search/auto.js';
 import { lowerIsBetter, type MetricName } from '../search/metrics.js';
 import type { Target } from '../search/targets.js';
+import type { CostFigures, LatencySetup } from './cost.js';
 import type { PrecisionStatistics } from './statistics.js';
 
 export const AUTO_REPORT_FORMAT = 'mixq-auto-report';
-export const AUTO_REPORT_VERSION = 1;
+/** 2: `baseline.float` became an object (score, bytes, latencyMs); version 1 is still read. */
+export const AUTO_REPORT_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /** Output metrics as JSON. `sqnr` is null when the outputs are identical (infinite SQNR). */
 export interface ReportMetrics {
@@ -48,6 +51,31 @@ export interface ReportLayer {
   readonly precision: TensorPrecision;
 }
 
+/** What a model costs on the machine that ran the search (see report/cost.ts). */
+export interface ReportCost {
+  readonly bytes?: number;
+  /** Median latency, onnxruntime CPU with default options; absent when not measured. */
+  readonly latencyMs?: number;
+}
+
+export interface ReportFloatBaseline extends ReportCost {
+  /** The evaluate function's score of the float model (top-1 targets). */
+  readonly score?: number;
+}
+
+/** One evaluated candidate of the search: a point of accuracy against cost. */
+export interface ParetoPoint {
+  readonly bytes: number;
+  /** Measured for the points on the front (others may lack it). */
+  readonly latencyMs?: number;
+  /** Output metrics against the float model (the fields the search measured). */
+  readonly metrics: Partial<ReportMetrics>;
+  readonly score?: number;
+  /** Layer groups at INT8 in this candidate. */
+  readonly layers8: number;
+  readonly precisionMap: MixedPrecisionTensor;
+}
+
 export interface AutoReport {
   readonly format: typeof AUTO_REPORT_FORMAT;
   readonly version: typeof AUTO_REPORT_VERSION;
@@ -66,8 +94,12 @@ export interface AutoReport {
   readonly stoppedEarly: boolean;
   readonly seconds: number;
   readonly layers: readonly ReportLayer[];
-  readonly baseline: { readonly float?: number; readonly wide: ReportMetrics };
-  readonly final: ReportMetrics;
+  readonly baseline: { readonly float?: ReportFloatBaseline; readonly wide: ReportMetrics & ReportCost };
+  readonly final: ReportMetrics & ReportCost;
+  /** How latency was measured, 16-bit Q/DQ count of the final model, and the slower-than-float warning. */
+  readonly cost?: { readonly latency?: LatencySetup; readonly int16QdqPairs: number; readonly warning?: string };
+  /** Every evaluated candidate (accuracy vs size / latency), when the search recorded them. */
+  readonly pareto?: readonly ParetoPoint[];
   readonly statistics: PrecisionStatistics;
   readonly mixedPrecisionTensor: MixedPrecisionTensor;
 }
@@ -100,6 +132,17 @@ function reportMetrics(m: MeasurementSummary): ReportMetrics {
 
 export interface AutoReportInput extends Omit<AutoSearchResult, 'model' | 'plan' | 'ranges'> {
   readonly statistics: PrecisionStatistics;
+  /** Measured by autoMixedPrecision; absent in hand-made inputs. */
+  readonly cost?: CostFigures;
+  readonly pareto?: readonly ParetoPoint[];
+}
+
+const costFields = (c: { bytes: number; latencyMs?: number } | undefined): ReportCost =>
+  c === undefined ? {} : { bytes: c.bytes, ...(c.latencyMs !== undefined ? { latencyMs: c.latencyMs } : {}) };
+
+function floatBaseline(score: number | undefined, cost: CostFigures | undefined): { float?: ReportFloatBaseline } {
+  const float = { ...(score !== undefined ? { score } : {}), ...costFields(cost?.float) };
+  return Object.keys(float).length > 0 ? { float } : {};
 }
 
 /** Builds the report of a run (pass the autoMixedPrecision result; the model itself is left out). */
@@ -122,10 +165,14 @@ export function buildAutoReport(result: AutoReportInput, target: Target, paths: 
     seconds: result.seconds,
     layers: result.layers.map((l) => ({ name: l.name, op: l.op, nodes: [...l.nodes], sensitivity: finiteOrNull(l.sensitivity), precision: l.precision })),
     baseline: {
-      ...(result.baseline.float !== undefined ? { float: result.baseline.float } : {}),
-      wide: reportMetrics(result.baseline.wide),
+      ...floatBaseline(result.baseline.float, result.cost),
+      wide: { ...reportMetrics(result.baseline.wide), ...costFields(result.cost?.wide) },
     },
-    final: reportMetrics(result.final),
+    final: { ...reportMetrics(result.final), ...costFields(result.cost?.final) },
+    ...(result.cost
+      ? { cost: { ...(result.cost.latency ? { latency: result.cost.latency } : {}), int16QdqPairs: result.cost.int16QdqPairs, ...(result.cost.warning ? { warning: result.cost.warning } : {}) } }
+      : {}),
+    ...(result.pareto ? { pareto: result.pareto } : {}),
     statistics: result.statistics,
     mixedPrecisionTensor: result.mixedPrecisionTensor,
   };
@@ -148,7 +195,7 @@ export function parseAutoReport(data: unknown, source: string): AutoReport {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw bad('it is not a JSON object');
   const r = data as Record<string, unknown>;
   if (r['format'] !== AUTO_REPORT_FORMAT) throw bad(`"format" is ${JSON.stringify(r['format']) ?? 'missing'}, expected "${AUTO_REPORT_FORMAT}"`);
-  if (r['version'] !== AUTO_REPORT_VERSION) {
+  if (!READABLE_VERSIONS.includes(r['version'] as number)) {
     throw new ConfigError(`${source} is report version ${String(r['version'])}; this mixq reads version ${AUTO_REPORT_VERSION}.`, { hint: 'Re-run `mixq auto` with this version, or use the mixq version that wrote it.' });
   }
   if (!Array.isArray(r['layers'])) throw bad('"layers" is not a list');
@@ -160,5 +207,33 @@ export function parseAutoReport(data: unknown, source: string): AutoReport {
     if (typeof r[key] !== 'object' || r[key] === null) throw bad(`"${key}" is missing`);
   }
   if (typeof r['met'] !== 'boolean' || typeof r['message'] !== 'string') throw bad('"met" or "message" is missing');
-  return data as AutoReport;
+  checkCostFields(r, bad);
+  return upgradeReport(r) as unknown as AutoReport;
+}
+
+/** Cost figures, where present, must be numbers (the formatters do arithmetic on them). */
+function checkCostFields(r: Record<string, unknown>, bad: (what: string) => ConfigError): void {
+  const baseline = r['baseline'] as Record<string, unknown>;
+  const float = baseline['float'];
+  const places: [string, unknown][] = [['final', r['final']], ['baseline.wide', baseline['wide']], ...(typeof float === 'object' ? [['baseline.float', float] as [string, unknown]] : [])];
+  for (const [where, value] of places) {
+    const v = value as Record<string, unknown> | null | undefined;
+    for (const key of ['bytes', 'latencyMs']) {
+      if (v?.[key] !== undefined && typeof v[key] !== 'number') throw bad(`"${where}.${key}" is not a number`);
+    }
+  }
+  const pareto = r['pareto'];
+  if (pareto === undefined) return;
+  if (!Array.isArray(pareto)) throw bad('"pareto" is not a list');
+  for (const [i, p] of (pareto as unknown[]).entries()) {
+    const point = p as Record<string, unknown> | null;
+    if (typeof point?.['bytes'] !== 'number' || typeof point['metrics'] !== 'object' || point['metrics'] === null) throw bad(`pareto point ${i} lacks bytes or metrics`);
+  }
+}
+
+/** Version 1 kept the float score as `baseline.float: number`; later versions nest it. */
+function upgradeReport(r: Record<string, unknown>): Record<string, unknown> {
+  const baseline = r['baseline'] as Record<string, unknown>;
+  if (typeof baseline['float'] !== 'number') return r;
+  return { ...r, version: AUTO_REPORT_VERSION, baseline: { ...baseline, float: { score: baseline['float'] } } };
 }

@@ -2,7 +2,8 @@
 import type { TensorPrecision } from '../qdq/types.js';
 import type { MetricName } from '../search/metrics.js';
 import { layersBySensitivity, type AutoReport, type ReportMetrics } from './auto-report.js';
-import { formatStatistics } from './format-statistics.js';
+import { formatCostLine } from './cost.js';
+import { formatMegabytes, formatStatistics } from './format-statistics.js';
 import { columnOf } from './statistics.js';
 import { formatTable } from './table.js';
 
@@ -12,9 +13,12 @@ export function formatAutoReport(report: AutoReport): string {
     formatHeader(report),
     formatLayerTable(report),
     formatMetricsTable(report),
+    formatCost(report),
     formatStatistics(report.statistics),
     formatEffort(report),
-  ].join('\n\n');
+  ]
+    .filter((section) => section !== '')
+    .join('\n\n');
 }
 
 function formatHeader(report: AutoReport): string {
@@ -69,14 +73,39 @@ function formatMetricsTable(report: AutoReport): string {
   const rows: string[][] = [];
   const { wide } = report.baseline;
   const final = report.final;
-  if (wide.score !== undefined || final.score !== undefined || report.baseline.float !== undefined) {
-    rows.push(['evaluate score', fmtScore(report.baseline.float), fmtScore(wide.score), fmtScore(final.score)]);
+  const floatScore = report.baseline.float?.score;
+  if (wide.score !== undefined || final.score !== undefined || floatScore !== undefined) {
+    rows.push(['evaluate score', fmtScore(floatScore), fmtScore(wide.score), fmtScore(final.score)]);
   }
   for (const [name, key] of METRIC_ROWS) {
     rows.push([name, '—', formatMetric(name, wide[key] as number | null), formatMetric(name, final[key] as number | null)]);
   }
   const title = `Baseline vs final (output difference to the float model over ${final.samples} calibration samples)`;
   return `${title}\n${formatTable(['metric', 'float', 'wide (start)', 'final'], rows)}`;
+}
+
+/** Bytes and latency of float, wide and final, and the one-line summary the CLI prints. */
+export function formatCost(report: Pick<AutoReport, 'baseline' | 'final' | 'cost'>): string {
+  const float = report.baseline.float;
+  const { wide } = report.baseline;
+  const final = report.final;
+  if (float?.bytes === undefined || final.bytes === undefined) return '';
+  const latency = report.cost?.latency;
+  const rows = (
+    [
+      ['float', float],
+      ['wide (start)', wide],
+      ['final', final],
+    ] as const
+  )
+    .filter(([, c]) => c.bytes !== undefined)
+    .map(([name, c]) => [name, formatMegabytes(c.bytes!), c.latencyMs === undefined ? '—' : `${c.latencyMs.toFixed(2)} ms`]);
+  const how = latency
+    ? `onnxruntime CPU, default options, ${latency.threads} threads, batch ${latency.batch}, median of ${latency.runs} runs after ${latency.warmup} warm-up`
+    : 'latency not measured';
+  const lines = [`Cost on this machine (${how})`, formatTable(['model', 'size', 'latency'], rows), formatCostLine({ float: { ...float, bytes: float.bytes }, final: { ...final, bytes: final.bytes }, ...(latency ? { latency } : {}) })];
+  if (report.cost?.warning) lines.push(`warning: ${report.cost.warning}`);
+  return lines.join('\n');
 }
 
 const fmtScore = (x: number | undefined): string => (x === undefined ? '—' : x.toFixed(4));

@@ -9,8 +9,10 @@ import type { TensorPrecision } from '../qdq/types.js';
 import { lowerIsBetter, type MetricName } from '../search/metrics.js';
 import { layersBySensitivity, type AutoReport, type ReportLayer, type ReportMetrics } from './auto-report.js';
 import { formatMetric, precisionLabel } from './format-auto-report.js';
+import { paretoPanel } from './svg-pareto.js';
+import { esc, niceStep, r, text } from './svg-primitives.js';
 
-export type ChartInput = Pick<AutoReport, 'layers' | 'sensitivityMetric' | 'target' | 'baseline' | 'final' | 'met'>;
+export type ChartInput = Pick<AutoReport, 'layers' | 'sensitivityMetric' | 'target' | 'baseline' | 'final' | 'met'> & Partial<Pick<AutoReport, 'pareto'>>;
 
 const COLORS: Readonly<Record<string, string>> = {
   INT8: '#2b6cb0',
@@ -39,7 +41,10 @@ export function sensitivityChartSvg(report: ChartInput, options: { title?: strin
   const labelWidth = Math.ceil(Math.max(8, ...layers.map((l) => shorten(l.name).length)) * CHAR);
   const left = labelWidth + 24;
   const width = left + PLOT_WIDTH + 110;
-  const height = TOP + Math.max(1, layers.length) * ROW + BOTTOM;
+  const chartHeight = TOP + Math.max(1, layers.length) * ROW + BOTTOM;
+  // Accuracy vs size / latency below the bars, when the search recorded its candidates.
+  const pareto = paretoPanel(report, chartHeight, width);
+  const height = chartHeight + pareto.height;
   const values = layers.map((l) => l.sensitivity).filter((v): v is number => v !== null);
   const scale = linearScale([...values, wide, final, target].filter((v): v is number => v !== undefined && v !== null && Number.isFinite(v)), metric, left, left + PLOT_WIDTH);
   const parts: string[] = [
@@ -52,6 +57,7 @@ export function sensitivityChartSvg(report: ChartInput, options: { title?: strin
     ...layers.map((l, i) => bar(l, i, scale, wide, metric)),
     ...referenceLines(scale, metric, { wide, final, target }, TOP - 8, TOP + layers.length * ROW),
     cutLine(layers, left - labelWidth - 12, left + PLOT_WIDTH),
+    pareto.svg,
     '</svg>',
   ];
   return `${parts.filter((p) => p !== '').join('\n')}\n`;
@@ -80,12 +86,6 @@ function linearScale(values: readonly number[], metric: MetricName, x0: number, 
   const ticks: number[] = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
   return { lo, hi, x0, x1, ticks, at: (v) => x0 + ((v - lo) / (hi - lo)) * (x1 - x0) };
-}
-
-function niceStep(raw: number): number {
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const f = raw / power;
-  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * power;
 }
 
 function axis(scale: Scale, metric: MetricName, top: number, bottom: number): string {
@@ -169,31 +169,4 @@ function shorten(name: string): string {
   if (name.length <= MAX_LABEL) return name;
   const keep = (MAX_LABEL - 1) / 2;
   return `${name.slice(0, Math.ceil(keep))}…${name.slice(name.length - Math.floor(keep))}`;
-}
-
-interface TextStyle {
-  readonly anchor?: 'start' | 'middle' | 'end';
-  readonly size?: number;
-  readonly weight?: string;
-  readonly fill?: string;
-  readonly mono?: boolean;
-}
-
-function text(x: number, y: number, content: string, s: TextStyle): string {
-  const attrs = [
-    `x="${r(x)}"`,
-    `y="${r(y)}"`,
-    s.anchor && s.anchor !== 'start' ? `text-anchor="${s.anchor}"` : '',
-    s.size ? `font-size="${s.size}"` : '',
-    s.weight ? `font-weight="${s.weight}"` : '',
-    s.fill ? `fill="${s.fill}"` : '',
-    s.mono ? 'font-family="DejaVu Sans Mono, Menlo, Consolas, monospace"' : '',
-  ].filter(Boolean);
-  return `<text ${attrs.join(' ')}>${esc(content)}</text>`;
-}
-
-const r = (x: number): number => Math.round(x * 10) / 10;
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

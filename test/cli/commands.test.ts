@@ -90,7 +90,7 @@ describe('mixq auto and mixq report', () => {
     expect(run.stdout).toContain('Layers by sensitivity');
     expect(run.stdout).toContain('Mixed Precision Statistics');
     report = JSON.parse(readFileSync(out('auto.json'), 'utf8')) as AutoReport;
-    expect(report).toMatchObject({ format: 'mixq-auto-report', version: 1, met: true, target: { kind: 'metric', metric: 'l2', threshold: 0.14 } });
+    expect(report).toMatchObject({ format: 'mixq-auto-report', version: 2, met: true, target: { kind: 'metric', metric: 'l2', threshold: 0.14 } });
     for (const key of ['evaluations', 'sensitivityEvaluations', 'searchEvaluations', 'seconds'] as const) expect(report[key]).toBeGreaterThan(0);
     expect(report.final.l2).toBeLessThanOrEqual(0.14);
     expect(report.layers.length).toBeGreaterThan(5);

@@ -46,7 +46,7 @@ const l2Target: Target = { kind: 'metric', metric: 'l2', threshold: 0.25 };
 describe('auto report data', () => {
   it('is plain JSON with a format and version, and survives a round trip', () => {
     const report = buildAutoReport(fakeResult(), l2Target, { model: 'm.onnx', output: 'o.onnx' });
-    expect(report).toMatchObject({ format: 'mixq-auto-report', version: 1, target: { kind: 'metric', description: 'l2 ≤ 0.25' }, met: true });
+    expect(report).toMatchObject({ format: 'mixq-auto-report', version: 2, target: { kind: 'metric', description: 'l2 ≤ 0.25' }, met: true });
     const back = parseAutoReport(JSON.parse(JSON.stringify(report)), 'r.json');
     expect(back).toEqual(report);
   });

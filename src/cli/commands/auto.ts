@@ -32,6 +32,7 @@ interface AutoOptions extends CalibrationOptions {
   report?: string;
   svg?: string;
   useBf16?: boolean;
+  latencyRuns?: number;
 }
 
 const EXAMPLES = `
@@ -74,6 +75,7 @@ export function registerAuto(program: Command, io: CliIo): void {
     .option('--report <file>', 'write the JSON report (re-print it with `mixq report`)')
     .option('--svg <file>', 'write a bar chart of per-layer sensitivity')
     .option('--use-bf16', 'make the ops left float BF16 (an INT8/INT16/BF16/FP32 model)')
+    .option('--latency-runs <n>', 'timed onnxruntime CPU runs for the float/wide/final latency (default 20; 0 = size only)', parseWhole)
     .requiredOption('-o, --output <file>', 'where to write the mixed-precision model')
     .addHelpText('after', EXAMPLES)
     .action(async (path: string, opts: AutoOptions, command: Command) => {
@@ -122,6 +124,7 @@ function searchOptions(opts: AutoOptions): Partial<AutoMixedPrecisionOptions> {
     ...(opts.fallback === false ? { fallback: false } : {}),
     ...(opts.perChannel === false ? { perChannel: false } : {}),
     ...(opts.useBf16 ? { useBf16: true } : {}),
+    ...(opts.latencyRuns !== undefined ? { latencyRuns: opts.latencyRuns } : {}),
   };
 }
 

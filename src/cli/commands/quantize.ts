@@ -7,12 +7,13 @@ import { ConfigError } from '../../errors.js';
 import type { Model } from '../../ir/index.js';
 import { loadModelFromBytes, saveModel } from '../../onnx/index.js';
 import { readFileBytes } from '../../onnx/file-io.js';
+import { formatCostLine } from '../../report/cost.js';
 import { formatQuantizeSummary } from '../../report/format-quantize.js';
 import { int32BiasStatistics } from '../../report/statistics.js';
 import { allActivationTensors, calibrate, prepareModel } from '../../search/pipeline.js';
 import { assertWritable, sha256, writeTextFile } from '../files.js';
 import type { CliIo, GlobalOptions } from '../main.js';
-import { addCalibrationOptions, openCalibration, readPrecisionMap, type CalibrationOptions } from '../options.js';
+import { addCalibrationOptions, openCalibration, parseWhole, readPrecisionMap, type CalibrationOptions } from '../options.js';
 import { withProgress, type ProgressReporter } from '../progress.js';
 
 interface QuantizeOptions extends CalibrationOptions {
@@ -24,6 +25,7 @@ interface QuantizeOptions extends CalibrationOptions {
   ranges?: string;
   saveRanges?: string;
   useBf16?: boolean;
+  latencyRuns: number;
 }
 
 const EXAMPLES = `
@@ -52,6 +54,7 @@ export function registerQuantize(program: Command, io: CliIo): void {
     .option('--mixed <map.json>', 'per-tensor precisions: { "Int8": [...], "Int16": [...], "BFloat16": [...], "Float32": [...] }')
     .option('--save-ranges <file>', 'write the calibrated ranges as JSON (reuse with --ranges)')
     .option('--use-bf16', 'make the ops left float BF16 (an INT8/INT16/BF16/FP32 model)')
+    .option('--latency-runs <n>', 'timed onnxruntime CPU runs for the float/quantized latency (0 = size only)', parseWhole, 20)
     .requiredOption('-o, --output <file>', 'where to write the QDQ model')
     .addHelpText('after', EXAMPLES)
     .action(async (path: string, opts: QuantizeOptions, command: Command) => {
@@ -78,6 +81,7 @@ async function runQuantize(path: string, opts: QuantizeOptions, globals: GlobalO
     perChannel: opts.perChannel ?? true,
     ...(opts.useBf16 ? { useBf16: true } : {}),
     ...(mixed ? { mixedPrecisionTensor: mixed } : {}),
+    latencyRuns: opts.latencyRuns,
     onProgress: reporter.update,
     onWarning: (w) => warnings.push(w),
   });
@@ -97,8 +101,8 @@ async function runQuantize(path: string, opts: QuantizeOptions, globals: GlobalO
     int32Bias: int32BiasStatistics(result.biasAdjustments, result.saturatedBiases),
     warnings,
   };
-  if (globals.json) io.out(JSON.stringify({ ...summary, ...(opts.saveRanges ? { ranges: opts.saveRanges } : {}), mixedPrecisionTensor: result.mixedPrecisionTensor, biasAdjustments: result.biasAdjustments }, null, 2));
-  else io.out(formatQuantizeSummary(summary));
+  if (globals.json) io.out(JSON.stringify({ ...summary, ...(opts.saveRanges ? { ranges: opts.saveRanges } : {}), cost: result.cost, mixedPrecisionTensor: result.mixedPrecisionTensor, biasAdjustments: result.biasAdjustments }, null, 2));
+  else io.out(`${formatQuantizeSummary(summary)}\n\n${formatCostLine(result.cost)}`);
 }
 
 /** The model and the sha256 of its file (ranges files are tied to the model they came from). */
