@@ -1,4 +1,4 @@
-import { replaceAllUses, type Node, type NodeSpec, type Value, type ValueType } from '../../ir/index.js';
+import type { Value, ValueType } from '../../ir/index.js';
 
 /**
  * Puts new nodes after `value` while keeping its public name: `build(value)` adds nodes that read
@@ -28,28 +28,3 @@ export function elemOnly(value: Value): ValueType | undefined {
   return t ? { kind: 'tensor', elemType: t, shape: undefined } : undefined;
 }
 
-/**
- * Replaces `node` by a node built from `spec` that keeps the node's name and produces the values of
- * the first `keepOutputs` outputs under their names and types (for ops whose output list shrank).
- */
-export function replaceKeepingOutputs(node: Node, spec: Omit<NodeSpec, 'outputs' | 'name'>, keepOutputs: number): Node {
-  const graph = node.graph;
-  const olds = node.outputs.slice(0, keepOutputs);
-  const fresh = graph.addNode({ ...spec, name: `${node.name || node.opType}_new`, outputs: olds.map((o) => (o ? `${o.name}_new` : '')) }, { before: node });
-  olds.forEach((old, i) => {
-    const now = fresh.outputs[i];
-    if (old && now) replaceAllUses(old, now);
-  });
-  const names = olds.map((o) => [o?.name, o?.type] as const);
-  const name = node.name;
-  node.clearInputs();
-  graph.removeNode(node);
-  fresh.name = name;
-  names.forEach(([old, type], i) => {
-    const now = fresh.outputs[i];
-    if (!now || old === undefined) return;
-    graph.renameValue(now, old);
-    now.type = type;
-  });
-  return fresh;
-}

@@ -38,5 +38,5 @@ function nearestRounding(node: Node, ctx: UpgradeContext): { nearest: 'floor' | 
   const values = Array.from(tensor.toArray() as Float32Array);
   if (values.every((s) => s >= 1)) return { nearest: 'floor' };
   if (values.every((s) => s <= 1)) return { nearest: 'ceil' };
-  return { blocked: `nearest Resize-10 with scales [${values.join(', ')}] that both up- and down-sample` };
+  return { blocked: `nearest Resize-10 with scales [${values.map((s) => Number(s.toPrecision(6))).join(', ')}] that both up- and down-sample` };
 }
