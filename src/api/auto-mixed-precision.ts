@@ -42,7 +42,7 @@ export interface AutoMixedPrecisionOptions
 
 export interface AutoMixedPrecisionResult extends AutoSearchResult {
   readonly statistics: PrecisionStatistics;
-  /** Bytes and measured latency of the float (prepared), wide and final models on this machine. */
+  /** Bytes and measured latency of the float (as given), wide and final models on this machine. */
   readonly cost: CostFigures;
 }
 
@@ -89,7 +89,7 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
   // The search does not return the wide model: rebuild it from the wide plan and the search's ranges.
   const wideModel = buildModel(prepared, makePlan(prepared, planOptions), result.ranges).model;
   const sample = latencyRuns > 0 ? await firstSample(options.calibration) : undefined;
-  const cost = await measureCost({ float: prepared, wide: wideModel, final: result.model }, {
+  const cost = await measureCost({ float: model, wide: wideModel, final: result.model }, {
     latencyRuns,
     ...(sample ? { sample } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),

@@ -20,6 +20,7 @@ import { columnOf, PRECISION_COLUMNS, type PrecisionStatistics } from '../report
 import { summarizeModel } from '../report/summary.js';
 import { formatTable } from '../report/table.js';
 import { assertLoadsWithDefaults, inferMissingTypes } from '../runtime/index.js';
+import { formatUpgradeBlocks, formatUpgradeLine, upgradeOpset, type UpgradeReport } from '../qdq/upgrade/index.js';
 import type { Criterion, EvaluateFunction } from '../search/float-fallback-eval.js';
 import { nameUnnamedNodes, searchFloatFallback, type FallbackGranularity, type FloatFallbackResult } from '../search/float-fallback.js';
 import type { ProgressEvent } from './config.js';
@@ -90,6 +91,8 @@ export interface MixPrecisionReport {
   readonly fallbackNodes: readonly string[];
   /** The search's record: every evaluation, leave-one-out scores, why it stopped. */
   readonly search?: FloatFallbackResult;
+  /** The ai.onnx opset upgrade done first (BF16 casts need 13); `upgraded: false` with `blocked` when refused. */
+  readonly opsetUpgrade?: UpgradeReport;
   readonly warnings: readonly string[];
 }
 
@@ -108,13 +111,14 @@ export async function mixPrecision(model: Model, config: MixPrecisionConfig = {}
   };
   const conversion = conversionOptions(config);
   const prepared = await prepare(model, config.evaluate !== undefined, warn);
+  const opsetUpgrade = raiseOpsetForCasts(prepared, warn);
   const search = config.evaluate ? await runSearch(prepared, config, conversion) : undefined;
   if (!config.evaluate) for (const key of SEARCH_OPTIONS) if (config[key] !== undefined) warn(`${key} has no effect without evaluate.`);
   const result = convertFloatMix(prepared, { ...conversion, form: config.form ?? 'emulated', fallbackNodes: search?.fallbackNodes ?? [] });
   for (const w of resultWarnings(result, search)) warn(w);
   // The native form targets runtimes with 16-bit kernels; the CPU onnxruntime is not its judge.
   if (result.form === 'emulated') await assertLoadsWithDefaults(result.model, `The ${result.precision.toUpperCase()} model`);
-  return { model: result.model, report: buildReport(model, result, search, warnings) };
+  return { model: result.model, report: { ...buildReport(model, result, search, warnings), ...(opsetUpgrade ? { opsetUpgrade } : {}) } };
 }
 
 function conversionOptions(config: MixPrecisionConfig): { precision: FloatPrecision; lists?: ListOverrides; forceLowPrecision?: readonly string[]; forceFloat32?: readonly string[] } {
@@ -143,6 +147,14 @@ async function prepare(model: Model, forSearch: boolean, warn: (m: string) => vo
     warn(`Element types could not be read from onnxruntime (${describeError(error)}); they were derived from the graph instead.`);
   }
   return prepared;
+}
+
+/** Casts to bfloat16 exist from ai.onnx 13: an older model is upgraded first (never lowered). */
+function raiseOpsetForCasts(prepared: Model, warn: (m: string) => void): UpgradeReport | undefined {
+  if (prepared.opset >= 13) return undefined;
+  const report = upgradeOpset(prepared, { target: 13 });
+  if (!report.upgraded) warn(`ai.onnx opset kept at ${report.from} (${formatUpgradeBlocks(report).join('; ')}): BF16 casts need opset 13.`);
+  return report;
 }
 
 async function runSearch(prepared: Model, config: MixPrecisionConfig, conversion: ReturnType<typeof conversionOptions>): Promise<FloatFallbackResult> {
@@ -211,7 +223,8 @@ export function formatMixPrecisionReport(report: MixPrecisionReport): string {
   const rows = Object.entries(report.statistics).map(([op, row]) => [op, PRECISION_COLUMNS.reduce((n, c) => n + row[c], 0), ...PRECISION_COLUMNS.map((c) => row[c])]);
   const reasons = new Map<string, number>();
   for (const n of report.float32Nodes) reasons.set(n.reason, (reasons.get(n.reason) ?? 0) + 1);
-  const lines = [report.summary, formatTable(['Op Type', 'Total', ...PRECISION_COLUMNS], rows)];
+  const opset = report.opsetUpgrade?.upgraded ? [formatUpgradeLine(report.opsetUpgrade)] : [];
+  const lines = [...opset, report.summary, formatTable(['Op Type', 'Total', ...PRECISION_COLUMNS], rows)];
   if (reasons.size > 0) lines.push(`Left FP32: ${[...reasons].map(([r, n]) => `${n} ${r}`).join(', ')}`);
   if (report.baselineScore !== undefined) {
     lines.push(`Scores: FP32 ${report.baselineScore}, full conversion ${report.fullConversionScore}, final ${report.finalScore} (${report.evaluations} evaluations; goal ${report.targetMet ? 'met' : 'not met'}; ${report.fallbackNodes.length} node(s) fell back)`);

@@ -76,7 +76,7 @@ export async function quantize(model: Model, config: QuantizeConfig): Promise<Qu
   warnings.push(...buildWarnings);
   await assertLoadsWithDefaults(quantized, 'The quantized model');
   const sample = latencyRuns > 0 && config.calibration.kind === 'data' ? await firstSample(config.calibration.source) : undefined;
-  const cost = await measureCost({ float: prepared, final: quantized }, {
+  const cost = await measureCost({ float: model, final: quantized }, {
     latencyRuns,
     ...(sample ? { sample } : {}),
     onWarning: (w) => {

@@ -10,8 +10,6 @@ import {
   type Value,
 } from '../ir/index.js';
 import { countInt32Saturated } from '../quant/index.js';
-import { upgradeOpsetForQdq } from './opset.js';
-import { upgradeOpset } from './opset-upgrade.js';
 import { biasAdjustmentWarnings, fitWeightScalesForBiases, type BiasAdjustment, type SaturatedBias } from './bias-fit.js';
 import { computeQParams, type QParams, type Range } from './qparams.js';
 import { castPrecisionCode, quantizeBiasTensor, quantizeWeight, roundWeightToFloat16 } from './weights.js';
@@ -22,8 +20,9 @@ export interface MaterializeOptions {
   /** Calibrated float ranges of activation tensors, by name. */
   readonly ranges: ReadonlyMap<string, Range>;
   /**
-   * int16 Q/DQ need opset 21 in the ai.onnx domain: 'upgrade' (default) raises the opset when every
-   * op keeps its meaning, else uses com.microsoft; 'com.microsoft' never upgrades.
+   * Kept for callers of older versions: materialize never changes the opset any more (the upgrade
+   * pass runs before planning, see search/pipeline.ts prepareForQuantization). Q/DQ the model's
+   * opset cannot hold (int16 below 21, per-channel below 13) use the com.microsoft domain.
    */
   readonly int16Opset?: 'upgrade' | 'com.microsoft';
   /**
@@ -37,8 +36,6 @@ export interface MaterializeResult {
   /** Quantization parameters actually used, by tensor name (for reports and tests). */
   readonly qparams: ReadonlyMap<string, QParams>;
   readonly insertedNodes: number;
-  /** Set when the ai.onnx opset was raised (opset 9 → 10, see opset.ts). */
-  readonly opsetUpgraded?: { readonly from: number; readonly to: number };
   /** Biases whose weight scales were raised so that they fit int32 (see bias-fit.ts). */
   readonly biasAdjustments: readonly BiasAdjustment[];
   /** Biases with values at the int32 limits despite that (expected empty). */
@@ -53,12 +50,9 @@ export interface MaterializeResult {
  */
 export function materialize(model: Model, plan: QuantPlan, options: MaterializeOptions): MaterializeResult {
   const graph = model.graph;
-  const needs16 = plan.tensors.some((t) => t.precision === 'int16' || t.precision === 'uint16') || plan.conversions.some((c) => c.precision === 'int16' || c.precision === 'uint16');
-  if (needs16 && (options.int16Opset ?? 'upgrade') === 'upgrade') upgradeOpset(model);
   const { qparams, biasAdjustments } = computeAllQParams(model, plan, options.ranges, options.fitInt32Bias ?? true);
   const saturatedBiases: SaturatedBias[] = [];
   const before = graph.nodes.length;
-  const opset = upgradeOpsetForQdq(model, plan);
   const domains = new DomainChooser(model);
   for (const t of plan.tensors) {
     const value = graph.ownValue(t.name);
@@ -72,10 +66,9 @@ export function materialize(model: Model, plan: QuantPlan, options: MaterializeO
   return {
     qparams,
     insertedNodes: graph.nodes.length - before,
-    ...(opset.upgraded ? { opsetUpgraded: opset.upgraded } : {}),
     biasAdjustments,
     saturatedBiases,
-    warnings: [...(opset.warning ? [opset.warning] : []), ...biasAdjustmentWarnings(biasAdjustments, saturatedBiases)],
+    warnings: biasAdjustmentWarnings(biasAdjustments, saturatedBiases),
   };
 }
 

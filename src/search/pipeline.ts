@@ -12,6 +12,7 @@ import { ConfigError } from '../errors.js';
 import { cloneModel, constantsToInitializers, isFloatType, type Model } from '../ir/index.js';
 import { materialize, type MaterializeResult } from '../qdq/materialize.js';
 import type { QuantPlan } from '../qdq/types.js';
+import { upgradeForQuantization, type UpgradeReport } from '../qdq/upgrade/index.js';
 import { inferMissingTypes } from '../runtime/index.js';
 
 /** A private copy of the user's model with weights normalised (Constant nodes → initializers). */
@@ -21,6 +22,25 @@ export async function prepareModel(model: Model): Promise<Model> {
   // Handlers must know which tensors are float; most exporters write no value_info.
   await inferMissingTypes(prepared);
   return prepared;
+}
+
+export interface PreparedForQuantization {
+  readonly model: Model;
+  /** The ai.onnx opset upgrade done (or, with `upgraded: false`, refused: see `blocked`). */
+  readonly opsetUpgrade?: UpgradeReport;
+  /** What could not be upgraded and what that means for the output. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * prepareModel plus the ai.onnx opset the output needs (21 when 16-bit integer Q/DQ may be used,
+ * else 13; never lowered), done before planning so that the plan sees the upgraded ops (Clip with
+ * inputs, Resize instead of Upsample) and Q/DQ, per-channel axes and BF16 casts are valid ops.
+ */
+export async function prepareForQuantization(model: Model, needs: { readonly sixteenBit: boolean }): Promise<PreparedForQuantization> {
+  const prepared = await prepareModel(model);
+  const upgrade = upgradeForQuantization(prepared, needs);
+  return { model: prepared, ...(upgrade.report ? { opsetUpgrade: upgrade.report } : {}), warnings: upgrade.warnings };
 }
 
 /** Float tensors whose ranges the plan needs from calibration. */

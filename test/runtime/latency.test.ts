@@ -93,7 +93,7 @@ describe('measureLatency', () => {
     const model = addModel(['N', 3, 'H', 512]);
     const data = Float32Array.from({ length: 2 * 3 * 2 * 512 }, (_, i) => i);
     const feeds = synthesizeFeeds(model, 2, { x: { type: 'float32', dims: [2, 3, 2, 512], data } });
-    const x = feeds['x']!;
+    const x = feeds['x']! as { readonly dims: readonly number[]; readonly data: Float32Array };
     expect(x.dims).toEqual([2, 3, 2, 512]);
     const item = 3 * 2 * 512;
     expect(Array.from(x.data.subarray(0, 4))).toEqual([0, 1, 2, 3]);
