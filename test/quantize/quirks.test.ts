@@ -107,14 +107,14 @@ describe.each([9, 11, 13, 17, 21])('the conv model at opset %i', (opset) => {
   const check = async (config: Partial<QuantizeConfig>, int16: boolean): Promise<QuantizeResult> => {
     const model = fx.build();
     const r = await quantize(model, { calibration: { kind: 'data', source: tensorSource({ input }) }, ...config });
-    // Opset 9 is raised to 10 (the ops of this model read the same there): onnxruntime's QDQ fusion
-    // writes QLinearConv at the model's opset, and QLinearConv starts at 10. The opset may also be
-    // raised to 21 for int16 Q/DQ; it is never lowered, and the IR version follows it.
+    // The upgrade pass raises the opset before planning: to 21 for int16 Q/DQ, else to 13 (per-channel
+    // Q/DQ; onnxruntime's QDQ fusion writes QLinearConv, which starts at 10). Never lowered; the IR
+    // version follows it.
     const target = r.model.opset;
-    expect(target).toBeGreaterThanOrEqual(Math.max(opset, 10));
-    if (!int16) expect(target).toBe(Math.max(opset, 10));
+    expect(target).toBe(Math.max(opset, int16 ? 21 : 13));
     expect(r.model.irVersion).toBeGreaterThanOrEqual(Math.max(model.irVersion, irVersionForOpset(target)));
-    expect(r.warnings.some((w) => w.includes('opset raised from 9 to 10'))).toBe(opset === 9 && target === 10);
+    expect(r.opsetUpgrade?.upgraded ?? false).toBe(target > opset);
+    if (target > opset) expect([r.opsetUpgrade?.from, r.opsetUpgrade?.to]).toEqual([opset, target]);
     for (const n of r.model.graph.nodes.filter((x) => x.opType === 'QuantizeLinear' || x.opType === 'DequantizeLinear')) {
       const p = qdqParams(n);
       const needs = p.type === 'int16' ? 21 : p.axis !== undefined ? 13 : 10;
@@ -142,7 +142,7 @@ describe.each([9, 11, 13, 17, 21])('the conv model at opset %i', (opset) => {
 });
 
 describe('an opset-9 model with an op that changed at opset 10 (Slice)', () => {
-  it('stays at opset 9, warns how to run it, and runs with optimisation level basic', async () => {
+  it('is upgraded to 13 (Slice attributes → inputs) and runs with default options', async () => {
     const model = createModel(9, 'slice9');
     const g = model.graph;
     const x = g.addInput('x', tensorType('float32', ['N', 4]));
@@ -153,9 +153,9 @@ describe('an opset-9 model with an op that changed at opset 10 (Slice)', () => {
     g.addOutput(y);
     const data = samples(4, [4], 312);
     const r = await quantize(model, { calibration: { kind: 'data', source: tensorSource({ x: data }) } });
-    expect(r.model.opset).toBe(9);
-    expect(r.warnings.join('\n')).toMatch(/holds Slice.*'basic'/s);
-    const session = await ModelSession.create(r.model, { optimization: 'basic' });
+    expect(r.model.opset).toBe(13);
+    expect(r.opsetUpgrade?.changes).toEqual([{ opType: 'Slice', count: 1, what: 'starts/ends/axes → inputs' }]);
+    const session = await ModelSession.create(r.model);
     const out = await session.run({ x: data });
     await session.close();
     expect(out['y']!.dims).toEqual([4, 3]);

@@ -51,7 +51,10 @@ export interface UpgradeBlock {
 
 export interface UpgradeReport {
   readonly from: number;
+  /** The opset reached: `target` when upgraded, else `from`. */
   readonly to: number;
+  /** The opset asked for. */
+  readonly target: number;
   readonly upgraded: boolean;
   /** Nodes rewritten (not counting plain version bumps), grouped by original op type and rewrite. */
   readonly changes: readonly UpgradeChange[];

@@ -25,7 +25,7 @@ interface Tally {
 export function upgradeOpset(model: Model, options: UpgradeOptions): UpgradeReport {
   const target = checkTarget(options?.target);
   const from = model.opset;
-  const unchanged = (blocked?: UpgradeBlock[]): UpgradeReport => ({ from, to: from, upgraded: false, changes: [], ...(blocked ? { blocked } : {}) });
+  const unchanged = (blocked?: UpgradeBlock[]): UpgradeReport => ({ from, to: from, target, upgraded: false, changes: [], ...(blocked ? { blocked } : {}) });
   if (target <= from) return unchanged();
   const modelBlock = modelLevelBlock(model, from);
   if (modelBlock) return unchanged([modelBlock]);
@@ -37,7 +37,7 @@ export function upgradeOpset(model: Model, options: UpgradeOptions): UpgradeRepo
   model.opsetImports.set(key, target);
   model.irVersion = Math.max(model.irVersion, irVersionForOpset(target));
   const changes: UpgradeChange[] = [...done.changes.values()].sort((a, b) => a.opType.localeCompare(b.opType) || a.what.localeCompare(b.what));
-  return { from, to: target, upgraded: true, changes, versionBumps: done.bumps };
+  return { from, to: target, target, upgraded: true, changes, versionBumps: done.bumps };
 }
 
 function checkTarget(target: unknown): number {

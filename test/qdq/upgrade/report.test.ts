@@ -23,7 +23,7 @@ describe('opset upgrade: report, refusals and bad input', () => {
     const m = oldModel(17);
     m.output(m.graph.addNode({ opType: 'Relu', inputs: [m.input('x', [2])], outputs: ['y'] }).output(0));
     const before = bytesOf(m.model);
-    expect(upgradeOpset(m.model, { target: 13 })).toEqual({ from: 17, to: 17, upgraded: false, changes: [] });
+    expect(upgradeOpset(m.model, { target: 13 })).toEqual({ from: 17, to: 17, target: 13, upgraded: false, changes: [] });
     expect(upgradeOpset(m.model, { target: 17 }).upgraded).toBe(false);
     expect(bytesOf(m.model)).toEqual(before);
   });
@@ -69,7 +69,7 @@ describe('opset upgrade: report, refusals and bad input', () => {
   });
 
   it('formats the user-facing line with counts per rewrite and version bumps', () => {
-    const line = formatUpgradeLine({ from: 9, to: 13, upgraded: true, changes: [{ opType: 'Clip', count: 3, what: 'min/max → inputs' }, { opType: 'Upsample', count: 2, what: '→ Resize, asymmetric, nearest floor' }], versionBumps: 40 });
+    const line = formatUpgradeLine({ from: 9, to: 13, target: 13, upgraded: true, changes: [{ opType: 'Clip', count: 3, what: 'min/max → inputs' }, { opType: 'Upsample', count: 2, what: '→ Resize, asymmetric, nearest floor' }], versionBumps: 40 });
     expect(line).toBe('ai.onnx opset raised from 9 to 13: Clip ×3 (min/max → inputs), Upsample ×2 (→ Resize, asymmetric, nearest floor); 40 node(s): version number only');
   });
 
