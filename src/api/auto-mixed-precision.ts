@@ -4,7 +4,8 @@ import type { Model } from '../ir/index.js';
 import type { TensorPrecision } from '../qdq/types.js';
 import { autoSearch, assertOptions, type AutoSearchResult } from '../search/auto.js';
 import type { CandidateSelection } from '../search/candidates.js';
-import { buildModel, prepareModel } from '../search/pipeline.js';
+import { mapUsesSixteenBit, type UpgradeReport } from '../qdq/upgrade/index.js';
+import { buildModel, prepareForQuantization } from '../search/pipeline.js';
 import { planQuantization as makePlan } from '../qdq/plan.js';
 import type { CostFigures } from '../report/cost.js';
 import { DEFAULT_LATENCY_RUNS, firstSample, latencyRunsOf, measureCost } from './measure-cost.js';
@@ -42,6 +43,8 @@ export interface AutoMixedPrecisionOptions
 
 export interface AutoMixedPrecisionResult extends AutoSearchResult {
   readonly statistics: PrecisionStatistics;
+  /** The ai.onnx opset upgrade done before the search (`upgraded: false` with `blocked` when refused). */
+  readonly opsetUpgrade?: UpgradeReport;
   /** Bytes and measured latency of the float (as given), wide and final models on this machine. */
   readonly cost: CostFigures;
 }
@@ -60,7 +63,10 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
   const latencyRuns = latencyRunsOf(options.latencyRuns, DEFAULT_LATENCY_RUNS);
   const wide = options.wide ?? { activationType: 'int16', weightType: 'int8' };
   const narrow = options.narrow ?? { activationType: 'int8', weightType: 'int8' };
-  const prepared = await prepareModel(model);
+  const sixteenBit = [wide.activationType, wide.weightType, narrow.activationType, narrow.weightType].some((t) => t === 'int16' || t === 'uint16')
+    || [options.mixedPrecisionTensor, options.nodePrecision, options.opTypePrecision].some(mapUsesSixteenBit);
+  const { model: prepared, opsetUpgrade, warnings: upgradeWarnings } = await prepareForQuantization(model, { sixteenBit });
+  for (const w of upgradeWarnings) options.onWarning?.(w);
   const planOptions = planOptionsFrom(prepared, { ...options, calibration: { kind: 'ranges', ranges: new Map() }, activationType: wide.activationType, weightType: wide.weightType });
   const searchOptions = {
     source: options.calibration,
@@ -94,5 +100,5 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
     ...(sample ? { sample } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
-  return { ...result, statistics: statisticsFromPlan(nodes), cost };
+  return { ...result, statistics: statisticsFromPlan(nodes), cost, ...(opsetUpgrade ? { opsetUpgrade } : {}) };
 }

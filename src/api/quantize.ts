@@ -11,7 +11,8 @@ import type { MixedPrecisionTensor, QuantPlan, TensorPrecision } from '../qdq/ty
 import { statisticsFromPlan, type PrecisionStatistics } from '../report/statistics.js';
 import { summarizeModel } from '../report/summary.js';
 import { assertLoadsWithDefaults } from '../runtime/index.js';
-import { allActivationTensors, buildModel, calibrate, checkRangesCover, prepareModel, tensorsToCalibrate } from '../search/pipeline.js';
+import { mapUsesSixteenBit, type UpgradeReport } from '../qdq/upgrade/index.js';
+import { allActivationTensors, buildModel, calibrate, checkRangesCover, prepareForQuantization, tensorsToCalibrate } from '../search/pipeline.js';
 import type { CostFigures } from '../report/cost.js';
 import type { QuantizeConfig } from './config.js';
 import { firstSample, latencyRunsOf, measureCost } from './measure-cost.js';
@@ -38,6 +39,8 @@ export interface QuantizeResult {
   readonly biasAdjustments: readonly BiasAdjustment[];
   /** Biases with values still at the int32 limits (clipped); empty unless something is off. */
   readonly saturatedBiases: readonly SaturatedBias[];
+  /** The ai.onnx opset upgrade done before planning (`upgraded: false` with `blocked` when refused; absent when none was needed). */
+  readonly opsetUpgrade?: UpgradeReport;
   readonly warnings: readonly string[];
   readonly calibrationSamples: number;
   /** Bytes of the float and quantized models; latency too when `latencyRuns` > 0. */
@@ -50,10 +53,10 @@ export interface QuantizeResult {
  */
 export async function quantize(model: Model, config: QuantizeConfig): Promise<QuantizeResult> {
   const latencyRuns = latencyRunsOf(config.latencyRuns, 0);
-  const prepared = await prepareModel(model);
+  const { model: prepared, opsetUpgrade, warnings: upgradeWarnings } = await prepareForQuantization(model, { sixteenBit: usesSixteenBit(config) });
   const planOptions = planOptionsFrom(prepared, config);
   const plan = makePlan(prepared, planOptions);
-  const warnings = unsupportedWarnings(plan);
+  const warnings = [...upgradeWarnings, ...unsupportedWarnings(plan)];
   for (const w of warnings) config.onWarning?.(w);
   const { ranges, samples } = await rangesFor(prepared, plan, config);
   const built = buildModel(prepared, plan, ranges);
@@ -67,11 +70,7 @@ export async function quantize(model: Model, config: QuantizeConfig): Promise<Qu
     const bf16 = new Set(mixed.nodes.filter((n) => n.precision === 'bfloat16').map((n) => n.name));
     nodes = plan.nodes.map((n) => (n.precision === 'float32' && bf16.has(n.name) ? { ...n, precision: 'bfloat16' as const } : n));
   }
-  const up = result.opsetUpgraded;
-  const buildWarnings = [
-    ...(up ? [`ai.onnx opset raised from ${up.from} to ${up.to} (no op of this model changes meaning) so that onnxruntime's QDQ fusion can load the quantized model.`] : []),
-    ...result.warnings,
-  ];
+  const buildWarnings = [...result.warnings];
   for (const w of buildWarnings) config.onWarning?.(w);
   warnings.push(...buildWarnings);
   await assertLoadsWithDefaults(quantized, 'The quantized model');
@@ -94,10 +93,17 @@ export async function quantize(model: Model, config: QuantizeConfig): Promise<Qu
     parameterBytes: { before: summarizeModel(model).parameterBytes, after: summarizeModel(quantized).parameterBytes },
     biasAdjustments: result.biasAdjustments,
     saturatedBiases: result.saturatedBiases,
+    ...(opsetUpgrade ? { opsetUpgrade } : {}),
     warnings,
     calibrationSamples: samples,
     cost,
   };
+}
+
+/** Whether any tensor may get 16-bit integer Q/DQ (the model is then raised to opset 21). */
+function usesSixteenBit(config: QuantizeConfig): boolean {
+  const wide = (t: string | undefined): boolean => t === 'int16' || t === 'uint16';
+  return wide(config.activationType) || wide(config.weightType) || [config.mixedPrecisionTensor, config.nodePrecision, config.opTypePrecision].some(mapUsesSixteenBit);
 }
 
 function resultPrecisionMap(plan: QuantPlan, options: PlanOptions): MixedPrecisionTensor {
