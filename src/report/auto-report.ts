@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { MixedPrecisionTensor, TensorPrecision } from '../qdq/types.js';
+import type { UpgradeReport } from '../qdq/upgrade/index.js';
 import type { AutoSearchResult, MeasurementSummary } from '../search/auto.js';
 import { lowerIsBetter, type MetricName } from '../search/metrics.js';
 import type { Target } from '../search/targets.js';
@@ -102,6 +103,8 @@ export interface AutoReport {
   readonly pareto?: readonly ParetoPoint[];
   readonly statistics: PrecisionStatistics;
   readonly mixedPrecisionTensor: MixedPrecisionTensor;
+  /** The ai.onnx opset upgrade done before the search (`upgraded: false` with `blocked` when refused). */
+  readonly opsetUpgrade?: UpgradeReport;
 }
 
 /** One line a person can read: "l2 ≤ 0.14" or "top-1 drop ≤ 0.01 (absolute, vs float)". */
@@ -135,6 +138,7 @@ export interface AutoReportInput extends Omit<AutoSearchResult, 'model' | 'plan'
   /** Measured by autoMixedPrecision; absent in hand-made inputs. */
   readonly cost?: CostFigures;
   readonly pareto?: readonly ParetoPoint[];
+  readonly opsetUpgrade?: UpgradeReport;
 }
 
 const costFields = (c: { bytes: number; latencyMs?: number } | undefined): ReportCost =>
@@ -175,6 +179,7 @@ export function buildAutoReport(result: AutoReportInput, target: Target, paths: 
     ...(result.pareto ? { pareto: result.pareto } : {}),
     statistics: result.statistics,
     mixedPrecisionTensor: result.mixedPrecisionTensor,
+    ...(result.opsetUpgrade ? { opsetUpgrade: result.opsetUpgrade } : {}),
   };
 }
 
@@ -208,6 +213,7 @@ export function parseAutoReport(data: unknown, source: string): AutoReport {
   }
   if (typeof r['met'] !== 'boolean' || typeof r['message'] !== 'string') throw bad('"met" or "message" is missing');
   checkCostFields(r, bad);
+  checkOpsetUpgrade(r['opsetUpgrade'], bad);
   return upgradeReport(r) as unknown as AutoReport;
 }
 
@@ -229,6 +235,13 @@ function checkCostFields(r: Record<string, unknown>, bad: (what: string) => Conf
     const point = p as Record<string, unknown> | null;
     if (typeof point?.['bytes'] !== 'number' || typeof point['metrics'] !== 'object' || point['metrics'] === null) throw bad(`pareto point ${i} lacks bytes or metrics`);
   }
+}
+
+/** The opset upgrade, where present, needs the fields its formatter reads. */
+function checkOpsetUpgrade(value: unknown, bad: (what: string) => ConfigError): void {
+  if (value === undefined) return;
+  const u = value as Record<string, unknown> | null;
+  if (typeof u?.['from'] !== 'number' || typeof u['to'] !== 'number' || typeof u['upgraded'] !== 'boolean' || !Array.isArray(u['changes'])) throw bad('"opsetUpgrade" lacks from/to/upgraded/changes');
 }
 
 /** Version 1 kept the float score as `baseline.float: number`; later versions nest it. */

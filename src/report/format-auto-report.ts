@@ -3,6 +3,7 @@ import type { TensorPrecision } from '../qdq/types.js';
 import type { MetricName } from '../search/metrics.js';
 import { layersBySensitivity, type AutoReport, type ReportMetrics } from './auto-report.js';
 import { formatCostLine } from './cost.js';
+import { formatUpgradeLine } from '../qdq/upgrade/index.js';
 import { formatMegabytes, formatStatistics } from './format-statistics.js';
 import { columnOf } from './statistics.js';
 import { formatTable } from './table.js';
@@ -26,6 +27,7 @@ function formatHeader(report: AutoReport): string {
   lines.push(`  target: ${report.target.description} — ${report.met ? 'met' : 'NOT met'}`);
   lines.push(`  result: ${report.message}`);
   if (report.output) lines.push(`  saved:  ${report.output}`);
+  if (report.opsetUpgrade?.upgraded) lines.push(`  ${formatUpgradeLine(report.opsetUpgrade)}`);
   return lines.join('\n');
 }
 
