@@ -20,4 +20,7 @@ export { openCalibrationSource, manifestSource, imageFolderSource, readNpy, writ
 export { mixPrecision, formatMixPrecisionReport } from './api/mix-precision.js';
 export type { CandidateHandle, Criterion, EvaluateFunction as FloatMixEvaluateFunction } from './api/mix-precision.js';
 export type { MixPrecisionConfig, MixPrecisionReport, MixPrecisionResult } from './api/mix-precision.js';
+export { compareModels, type CompareOptions, type ModelComparison, type TensorError, type SaturatedInt32 } from './api/compare.js';
+export { comparisonToJson, formatComparison } from './report/format-compare.js';
+export type { BiasAdjustment, SaturatedBias } from './qdq/bias-fit.js';
 export * from './report/index.js';

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { MixqError } from '../errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { registerAuto } from './commands/auto.js';
+import { registerCompare } from './commands/compare.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerMix } from './commands/mix.js';
 import { registerQuantize } from './commands/quantize.js';
@@ -71,6 +72,7 @@ export function buildProgram(io: CliIo): Command {
         '  mixq quantize examples/models/fashion-resnet.onnx --calib calib-data/ -o resnet-a8w8.onnx',
         '  mixq auto examples/models/fashion-resnet.onnx --calib calib-data/ --l2-target 0.14 -o resnet-auto.onnx',
         '  mixq report resnet-auto.json',
+        '  mixq compare examples/models/fashion-resnet.onnx resnet-a8w8.onnx --calib calib-data/',
         '',
         'Exit codes: 0 ok, 1 internal error, 2 bad input, 3 target not met (best model saved),',
         '            4 onnxruntime failure, 5 evaluate function failed.',
@@ -81,6 +83,7 @@ export function buildProgram(io: CliIo): Command {
   registerAuto(program, io);
   registerReport(program, io);
   registerMix(program, io);
+  registerCompare(program, io);
   return program;
 }
 

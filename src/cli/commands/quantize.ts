@@ -10,7 +10,8 @@ import { readFileBytes } from '../../onnx/file-io.js';
 import { formatCostLine } from '../../report/cost.js';
 import { formatQuantizeSummary } from '../../report/format-quantize.js';
 import { int32BiasStatistics } from '../../report/statistics.js';
-import { allActivationTensors, calibrate, prepareModel } from '../../search/pipeline.js';
+import { formatUpgradeLine, mapUsesSixteenBit } from '../../qdq/upgrade/index.js';
+import { allActivationTensors, calibrate, prepareForQuantization } from '../../search/pipeline.js';
 import { assertWritable, sha256, writeTextFile } from '../files.js';
 import type { CliIo, GlobalOptions } from '../main.js';
 import { addCalibrationOptions, openCalibration, parseWhole, readPrecisionMap, type CalibrationOptions } from '../options.js';
@@ -72,7 +73,8 @@ async function runQuantize(path: string, opts: QuantizeOptions, globals: GlobalO
   if (opts.saveRanges) await assertWritable(opts.saveRanges);
   const { model, hash } = await readModel(path);
   const mixed = opts.mixed ? await readPrecisionMap(opts.mixed) : undefined;
-  const { calibration, samples, saved } = await calibrationFor(model, opts, hash, reporter);
+  const sixteenBit = opts.activation === 'int16' || opts.activation === 'uint16' || opts.weight === 'int16' || mapUsesSixteenBit(mixed);
+  const { calibration, samples, saved } = await calibrationFor(model, opts, hash, reporter, sixteenBit);
   const warnings: string[] = [];
   const result = await quantize(model, {
     calibration,
@@ -101,8 +103,8 @@ async function runQuantize(path: string, opts: QuantizeOptions, globals: GlobalO
     int32Bias: int32BiasStatistics(result.biasAdjustments, result.saturatedBiases),
     warnings,
   };
-  if (globals.json) io.out(JSON.stringify({ ...summary, ...(opts.saveRanges ? { ranges: opts.saveRanges } : {}), cost: result.cost, mixedPrecisionTensor: result.mixedPrecisionTensor, biasAdjustments: result.biasAdjustments }, null, 2));
-  else io.out(`${formatQuantizeSummary(summary)}\n\n${formatCostLine(result.cost)}`);
+  if (globals.json) io.out(JSON.stringify({ ...summary, ...(opts.saveRanges ? { ranges: opts.saveRanges } : {}), cost: result.cost, ...(result.opsetUpgrade ? { opsetUpgrade: result.opsetUpgrade } : {}), mixedPrecisionTensor: result.mixedPrecisionTensor, biasAdjustments: result.biasAdjustments }, null, 2));
+  else io.out(`${result.opsetUpgrade?.upgraded ? `${formatUpgradeLine(result.opsetUpgrade)}\n` : ''}${formatQuantizeSummary(summary)}\n\n${formatCostLine(result.cost)}`);
 }
 
 /** The model and the sha256 of its file (ranges files are tied to the model they came from). */
@@ -121,6 +123,7 @@ async function calibrationFor(
   opts: QuantizeOptions,
   hash: string,
   reporter: ProgressReporter,
+  sixteenBit: boolean,
 ): Promise<{ calibration: CalibrationConfig; samples?: number; saved?: ReadonlyMap<string, Range> }> {
   if (opts.ranges !== undefined) {
     const { ranges } = await loadRangesFile(opts.ranges, hash);
@@ -130,7 +133,8 @@ async function calibrationFor(
   const method = opts.calibMethod ? { method: opts.calibMethod } : {};
   const batch = opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {};
   if (!opts.saveRanges) return { calibration: { kind: 'data', source, ...method, ...batch } };
-  const prepared = await prepareModel(model);
+  // The same opset upgrade quantize() does, so that the saved names match the tensors it plans.
+  const prepared = (await prepareForQuantization(model, { sixteenBit })).model;
   const onProgress = (done: number, total: number | undefined): void => reporter.update({ phase: 'calibration', done, total });
   const { ranges, samples } = await calibrate(prepared, allActivationTensors(prepared), source, { ...method, ...batch, onProgress });
   return { calibration: { kind: 'ranges', ranges }, samples, saved: ranges };
