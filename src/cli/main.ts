@@ -7,6 +7,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerMix } from './commands/mix.js';
 import { registerQuantize } from './commands/quantize.js';
+import { registerUpgrade } from './commands/upgrade.js';
 import { registerReport } from './commands/report.js';
 import type { ProgressStream } from './progress.js';
 
@@ -83,6 +84,7 @@ export function buildProgram(io: CliIo): Command {
   registerAuto(program, io);
   registerReport(program, io);
   registerMix(program, io);
+  registerUpgrade(program, io);
   registerCompare(program, io);
   return program;
 }
