@@ -23,4 +23,5 @@ export type { MixPrecisionConfig, MixPrecisionReport, MixPrecisionResult } from 
 export { compareModels, type CompareOptions, type ModelComparison, type TensorError, type SaturatedInt32 } from './api/compare.js';
 export { comparisonToJson, formatComparison } from './report/format-compare.js';
 export type { BiasAdjustment, SaturatedBias } from './qdq/bias-fit.js';
+export { upgradeOpset, formatUpgradeLine, type UpgradeOptions, type UpgradeReport, type UpgradeChange, type UpgradeBlock } from './qdq/upgrade/index.js';
 export * from './report/index.js';
