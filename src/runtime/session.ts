@@ -19,6 +19,13 @@ export interface SessionOptions {
   /** Intermediate values to expose as extra outputs (for calibration), by name. */
   readonly extraOutputs?: readonly string[];
   readonly intraOpThreads?: number;
+  /**
+   * onnxruntime's memory pattern (default on): after the first run it allocates one block laid out
+   * for every planned tensor. Off, tensors come from the arena as they are needed and freed ones
+   * are reused; calibration sessions, which must stay under a memory budget, turn it off (measured
+   * on a recognizer-like model at batch 32: 0.39 GB peak instead of 0.77 GB).
+   */
+  readonly memoryPattern?: boolean;
 }
 
 export type Feeds = Record<string, HostTensor>;
@@ -41,6 +48,7 @@ export class ModelSession {
       graphOptimizationLevel: options.optimization ?? 'all',
       logSeverityLevel: 3,
       ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads } : {}),
+      ...(options.memoryPattern === false ? { enableMemPattern: false } : {}),
     };
     try {
       const session = await createOrtSession(target, ortOptions);

@@ -49,7 +49,22 @@ export class MinMaxCollector implements RangeCollector {
     this.foldBatch(lo, hi);
   }
 
-  private foldBatch(lo: number, hi: number): void {
+  /**
+   * Folds one batch given by its min and max over `count` values, all finite (as reduced in the
+   * graph: see min-max-in-graph.ts). Same state as update() on that batch's values.
+   */
+  updateRange(lo: number, hi: number, count: number): void {
+    if (count === 0) return;
+    if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) throw new InvalidArgumentError(`updateRange needs finite lo <= hi, got [${lo}, ${hi}].`);
+    this.count += count;
+    this.foldBatch(lo, hi);
+  }
+
+  private foldBatch(batchLo: number, batchHi: number): void {
+    // -0 and +0 are the same range end; which one a min/max returns depends on the order of the
+    // values, so keep +0 and let every way of reducing give the same bits.
+    const lo = batchLo === 0 ? 0 : batchLo;
+    const hi = batchHi === 0 ? 0 : batchHi;
     this.updates++;
     if (this.min === null || this.max === null) {
       this.min = lo;
