@@ -17,7 +17,14 @@ export type CalibrationConfig =
       /** Use at most this many samples. */
       readonly limit?: number;
       readonly collector?: CollectorOptions;
-      /** Tensors exposed per pass (bounds memory on big models; default all). */
+      /**
+       * Bytes one calibration pass may take for activations (default 1 GiB). min/max is reduced
+       * inside the graph in one pass (about what plain inference takes); histogram methods split
+       * their tensors over passes to fit. The batch size comes down when a batch would not fit
+       * (reported through onWarning). Node, onnxruntime and the model take memory on top.
+       */
+      readonly memoryBudgetBytes?: number;
+      /** Histogram methods: at most this many tensors per pass, on top of the budget (min/max ignores it). */
       readonly tensorsPerPass?: number;
     }
   /** Ranges saved earlier (rangesToJson / --save-ranges), by tensor name. */

@@ -129,6 +129,8 @@ async function rangesFor(prepared: Model, plan: QuantPlan, config: QuantizeConfi
     ...(cal.limit !== undefined ? { limit: cal.limit } : {}),
     ...(cal.collector !== undefined ? { collector: cal.collector } : {}),
     ...(cal.tensorsPerPass !== undefined ? { tensorsPerPass: cal.tensorsPerPass } : {}),
+    ...(cal.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: cal.memoryBudgetBytes } : {}),
+    ...(config.onWarning ? { onWarning: config.onWarning } : {}),
     ...(onProgress ? { onProgress: (done: number, total: number | undefined) => onProgress({ phase: 'calibration', done, total }) } : {}),
   });
 }

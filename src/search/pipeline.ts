@@ -75,7 +75,11 @@ export interface CalibrateOptions {
   readonly limit?: number;
   readonly collector?: CollectorOptions;
   readonly tensorsPerPass?: number;
+  /** Bytes a calibration pass may take (default 1 GiB; see CollectOptions.memoryBudgetBytes). */
+  readonly memoryBudgetBytes?: number;
   readonly onProgress?: (done: number, total: number | undefined) => void;
+  /** Told when the batch size had to come down to fit the memory budget. */
+  readonly onWarning?: (message: string) => void;
 }
 
 export async function calibrate(model: Model, tensors: readonly string[], source: CalibrationSource, options: CalibrateOptions = {}): Promise<{ ranges: Map<string, Range>; samples: number }> {
@@ -89,7 +93,9 @@ export async function calibrate(model: Model, tensors: readonly string[], source
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
     ...(options.collector !== undefined ? { collector: options.collector } : {}),
     ...(options.tensorsPerPass !== undefined ? { tensorsPerPass: options.tensorsPerPass } : {}),
+    ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
     ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+    ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
   });
   return { ranges: result.ranges, samples: result.samples };
 }
