@@ -58,7 +58,10 @@ export async function quantize(model: Model, config: QuantizeConfig): Promise<Qu
   const plan = makePlan(prepared, planOptions);
   const warnings = [...upgradeWarnings, ...unsupportedWarnings(plan)];
   for (const w of warnings) config.onWarning?.(w);
-  const { ranges, samples } = await rangesFor(prepared, plan, config);
+  const { ranges, samples } = await rangesFor(prepared, plan, config, (w) => {
+    warnings.push(w);
+    config.onWarning?.(w);
+  });
   const built = buildModel(prepared, plan, ranges);
   const result = built.result;
   let quantized = built.model;
@@ -114,7 +117,7 @@ function resultPrecisionMap(plan: QuantPlan, options: PlanOptions): MixedPrecisi
   return toPrecisionMap(entries);
 }
 
-async function rangesFor(prepared: Model, plan: QuantPlan, config: QuantizeConfig): Promise<{ ranges: Map<string, Range>; samples: number }> {
+async function rangesFor(prepared: Model, plan: QuantPlan, config: QuantizeConfig, onWarning: (message: string) => void): Promise<{ ranges: Map<string, Range>; samples: number }> {
   const cal = config.calibration;
   if (cal === undefined || typeof cal !== 'object') throw new ConfigError('quantize needs `calibration`: { kind: "data", source } or { kind: "ranges", ranges }.');
   if (cal.kind === 'ranges') {
@@ -130,7 +133,7 @@ async function rangesFor(prepared: Model, plan: QuantPlan, config: QuantizeConfi
     ...(cal.collector !== undefined ? { collector: cal.collector } : {}),
     ...(cal.tensorsPerPass !== undefined ? { tensorsPerPass: cal.tensorsPerPass } : {}),
     ...(cal.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: cal.memoryBudgetBytes } : {}),
-    ...(config.onWarning ? { onWarning: config.onWarning } : {}),
+    onWarning,
     ...(onProgress ? { onProgress: (done: number, total: number | undefined) => onProgress({ phase: 'calibration', done, total }) } : {}),
   });
 }
