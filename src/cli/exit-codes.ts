@@ -20,6 +20,8 @@ export function exitCodeFor(error: unknown): number {
   const byCode: Partial<Record<MixqErrorCode, number>> = {
     TARGET_NOT_MET: EXIT.targetNotMet,
     RUNTIME_FAILURE: EXIT.runtime,
+    // A model mixq built that onnxruntime's default session rejects: a runtime failure, not bad input.
+    INVALID_OUTPUT: EXIT.runtime,
     EVALUATE_FAILED: EXIT.evaluate,
   };
   return byCode[error.code] ?? EXIT.badInput;
