@@ -10,6 +10,7 @@ import { validateAgainstModelInputs } from '../calibration/sources/validate.js';
 import type { CollectorOptions } from '../calibration/collectors/index.js';
 import { ConfigError } from '../errors.js';
 import { cloneModel, constantsToInitializers, isFloatType, type Model } from '../ir/index.js';
+import { foldBatchNormIntoConv } from '../qdq/fold-batch-norm.js';
 import { materialize, type MaterializeResult } from '../qdq/materialize.js';
 import type { QuantPlan } from '../qdq/types.js';
 import { upgradeForQuantization, type UpgradeReport } from '../qdq/upgrade/index.js';
@@ -19,6 +20,8 @@ import { inferMissingTypes } from '../runtime/index.js';
 export async function prepareModel(model: Model): Promise<Model> {
   const prepared = cloneModel(model);
   constantsToInitializers(prepared.graph);
+  // Conv → BN quantized as two ops loses accuracy that folding keeps (see fold-batch-norm.ts).
+  foldBatchNormIntoConv(prepared.graph);
   // Handlers must know which tensors are float; most exporters write no value_info.
   await inferMissingTypes(prepared);
   return prepared;
