@@ -20,6 +20,8 @@ export interface AutoMixedPrecisionOptions
   readonly calibration: CalibrationSource;
   readonly calibrationMethod?: 'minmax' | 'percentile' | 'entropy' | 'mse';
   readonly batchSize?: number;
+  /** Bytes a calibration pass may take (default 1 GiB); see CalibrationConfig.memoryBudgetBytes. */
+  readonly memoryBudgetBytes?: number;
   readonly target: Target;
   /** The wide starting point (default A16W8). */
   readonly wide?: { readonly activationType: 'int16' | 'uint16' | 'int8' | 'uint8'; readonly weightType: 'int8' | 'uint8' | 'int16' };
@@ -78,6 +80,7 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
     ...(options.fallback !== undefined ? { fallback: options.fallback } : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.calibrationMethod ? { calibrationMethod: options.calibrationMethod } : {}),
+    ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.useBf16 ? { useBf16: true } : {}),

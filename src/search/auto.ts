@@ -28,6 +28,8 @@ export interface AutoSearchOptions {
   readonly fallback?: boolean;
   readonly batchSize?: number;
   readonly calibrationMethod?: 'minmax' | 'percentile' | 'entropy' | 'mse';
+  /** Bytes a calibration pass may take (default 1 GiB); the batch comes down to fit, with a warning. */
+  readonly memoryBudgetBytes?: number;
   /** Worker threads for the sensitivity pass (default 1 = in this thread). */
   readonly workers?: number;
   /** Directory for the sensitivity cache (undefined = no cache). */
@@ -89,6 +91,8 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
   const { ranges } = await calibrate(prepared, allActivationTensors(prepared), options.source, {
     method: options.calibrationMethod ?? 'minmax',
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     onProgress: (d, t) => progress('calibration', d, t),
   });
   const withScore = target.kind === 'top1';
