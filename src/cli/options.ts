@@ -39,15 +39,33 @@ export interface CalibrationOptions {
   calibMethod?: CalibrationMethodName;
   calibLimit?: number;
   batchSize?: number;
+  /** --memory-budget, already in bytes. */
+  memoryBudget?: number;
 }
 
-/** --calib, --calib-method, --calib-limit, --batch-size. */
+/** --memory-budget <MB>: a number of megabytes (MiB) > 0, returned in bytes. */
+export function parseMemoryBudget(value: string): number {
+  const mb = Number(value);
+  if (value.trim() === '' || !Number.isFinite(mb) || mb <= 0) throw new InvalidArgumentError(`'${value}' is not a number of megabytes > 0.`);
+  return Math.round(mb * 1024 * 1024);
+}
+
+/** --calib, --calib-method, --calib-limit, --batch-size, --memory-budget. */
 export function addCalibrationOptions(cmd: Command): Command {
   return cmd
     .option('--calib <path>', 'calibration data: a directory of <input>.npy files, one .npy file, or a manifest .json (see calib-data/README.md)')
     .addOption(new Option('--calib-method <method>', 'how activation ranges are chosen').choices(CALIBRATION_METHODS))
     .option('--calib-limit <n>', 'use at most this many calibration samples', parseCount)
-    .option('--batch-size <n>', 'samples per model run', parseCount);
+    .option('--batch-size <n>', 'samples per model run', parseCount)
+    .option('--memory-budget <MB>', 'memory a calibration pass may take for activations, in MB (default 1024); the batch size comes down to fit', parseMemoryBudget);
+}
+
+/** The calibration settings of these options, as API config fields. */
+export function calibrationTuning(opts: CalibrationOptions): { batchSize?: number; memoryBudgetBytes?: number } {
+  return {
+    ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+    ...(opts.memoryBudget !== undefined ? { memoryBudgetBytes: opts.memoryBudget } : {}),
+  };
 }
 
 export async function openCalibration(opts: CalibrationOptions): Promise<CalibrationSource> {

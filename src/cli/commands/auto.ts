@@ -10,7 +10,7 @@ import type { Target } from '../../search/targets.js';
 import { loadEvaluateFunction } from '../evaluate-module.js';
 import { assertWritable, writeTextFile } from '../files.js';
 import type { CliIo, GlobalOptions } from '../main.js';
-import { addCalibrationOptions, openCalibration, parseCount, parseNumber, parsePositive, parseWhole, type CalibrationOptions } from '../options.js';
+import { addCalibrationOptions, calibrationTuning, openCalibration, parseCount, parseNumber, parsePositive, parseWhole, type CalibrationOptions } from '../options.js';
 import { withProgress, type ProgressReporter } from '../progress.js';
 import { readModel } from './quantize.js';
 
@@ -116,7 +116,7 @@ async function runAuto(path: string, opts: AutoOptions, globals: GlobalOptions, 
 function searchOptions(opts: AutoOptions): Partial<AutoMixedPrecisionOptions> {
   return {
     ...(opts.calibMethod ? { calibrationMethod: opts.calibMethod } : {}),
-    ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+    ...calibrationTuning(opts),
     ...(opts.strategy ? { strategy: opts.strategy } : {}),
     ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
     ...(opts.maxEvaluations !== undefined ? { maxEvaluations: opts.maxEvaluations } : {}),

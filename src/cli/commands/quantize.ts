@@ -14,7 +14,7 @@ import { formatUpgradeLine, mapUsesSixteenBit } from '../../qdq/upgrade/index.js
 import { allActivationTensors, calibrate, prepareForQuantization } from '../../search/pipeline.js';
 import { assertWritable, sha256, writeTextFile } from '../files.js';
 import type { CliIo, GlobalOptions } from '../main.js';
-import { addCalibrationOptions, openCalibration, parseWhole, readPrecisionMap, type CalibrationOptions } from '../options.js';
+import { addCalibrationOptions, calibrationTuning, openCalibration, parseWhole, readPrecisionMap, type CalibrationOptions } from '../options.js';
 import { withProgress, type ProgressReporter } from '../progress.js';
 
 interface QuantizeOptions extends CalibrationOptions {
@@ -74,8 +74,8 @@ async function runQuantize(path: string, opts: QuantizeOptions, globals: GlobalO
   const { model, hash } = await readModel(path);
   const mixed = opts.mixed ? await readPrecisionMap(opts.mixed) : undefined;
   const sixteenBit = opts.activation === 'int16' || opts.activation === 'uint16' || opts.weight === 'int16' || mapUsesSixteenBit(mixed);
-  const { calibration, samples, saved } = await calibrationFor(model, opts, hash, reporter, sixteenBit);
   const warnings: string[] = [];
+  const { calibration, samples, saved } = await calibrationFor(model, opts, hash, reporter, sixteenBit, (w) => warnings.push(w));
   const result = await quantize(model, {
     calibration,
     activationType: opts.activation,
@@ -124,6 +124,7 @@ async function calibrationFor(
   hash: string,
   reporter: ProgressReporter,
   sixteenBit: boolean,
+  onWarning: (message: string) => void,
 ): Promise<{ calibration: CalibrationConfig; samples?: number; saved?: ReadonlyMap<string, Range> }> {
   if (opts.ranges !== undefined) {
     const { ranges } = await loadRangesFile(opts.ranges, hash);
@@ -131,12 +132,12 @@ async function calibrationFor(
   }
   const source = await openCalibration(opts);
   const method = opts.calibMethod ? { method: opts.calibMethod } : {};
-  const batch = opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {};
+  const batch = calibrationTuning(opts);
   if (!opts.saveRanges) return { calibration: { kind: 'data', source, ...method, ...batch } };
   // The same opset upgrade quantize() does, so that the saved names match the tensors it plans.
   const prepared = (await prepareForQuantization(model, { sixteenBit })).model;
   const onProgress = (done: number, total: number | undefined): void => reporter.update({ phase: 'calibration', done, total });
-  const { ranges, samples } = await calibrate(prepared, allActivationTensors(prepared), source, { ...method, ...batch, onProgress });
+  const { ranges, samples } = await calibrate(prepared, allActivationTensors(prepared), source, { ...method, ...batch, onProgress, onWarning });
   return { calibration: { kind: 'ranges', ranges }, samples, saved: ranges };
 }
 
