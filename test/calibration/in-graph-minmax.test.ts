@@ -9,7 +9,7 @@ import { collectRanges, type CollectOptions } from '../../src/calibration/collec
 import type { Range } from '../../src/calibration/ranges.js';
 import { iterableSource, npyDirectorySource } from '../../src/calibration/sources/index.js';
 import type { CalibrationSource } from '../../src/calibration/sources/types.js';
-import { createModel, Tensor, tensorType, type Model } from '../../src/ir/index.js';
+import { createModel, Tensor, tensorType, type Model, type Value } from '../../src/ir/index.js';
 import { loadModel } from '../../src/onnx/index.js';
 import { allActivationTensors, prepareModel } from '../../src/search/pipeline.js';
 import { recognizerLike } from '../fixtures/exports/index.js';
@@ -70,7 +70,7 @@ function generated(opset: number): Model {
   const model = createModel(opset, `gen${opset}`);
   const g = model.graph;
   const x = g.addInput('x', tensorType('float32', ['N', 6]));
-  const op = (opType: string, name: string, inputs: Parameters<typeof g.addNode>[0]['inputs']) => g.addNode({ opType, name: `${name}_node`, inputs, outputs: [name] }).outputs[0]!;
+  const op = (opType: string, name: string, inputs: Value[]) => g.addNode({ opType, name: `${name}_node`, inputs, outputs: [name] }).outputs[0]!;
   const zero = g.addInitializer(Tensor.fromArray('zero', 'float32', [], Float32Array.from([0])));
   const log = op('Log', 'log', [x]);
   const recip = op('Reciprocal', 'recip', [x]);
