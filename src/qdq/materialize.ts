@@ -10,9 +10,10 @@ import {
   type Value,
 } from '../ir/index.js';
 import { countInt32Saturated } from '../quant/index.js';
+import { BuildCache } from './build-cache.js';
 import { biasAdjustmentWarnings, fitWeightScalesForBiases, type BiasAdjustment, type SaturatedBias } from './bias-fit.js';
 import { computeQParams, type QParams, type Range } from './qparams.js';
-import { castPrecisionCode, quantizeBiasTensor, quantizeWeight, roundWeightToFloat16 } from './weights.js';
+import { castPrecisionCode } from './weights.js';
 import type { EdgeConversion, IntegerPrecision, QuantPlan, TensorPlan, TensorPrecision } from './types.js';
 import { isIntegerPrecision } from './types.js';
 
@@ -30,6 +31,8 @@ export interface MaterializeOptions {
    * clipped biases of older versions (ORT's QDQDisableWeightAdjustForInt32Bias), for comparisons.
    */
   readonly fitInt32Bias?: boolean;
+  /** Weight parameters and quantized constants kept across builds from one prepared model (a search). */
+  readonly cache?: BuildCache;
 }
 
 export interface MaterializeResult {
@@ -50,7 +53,8 @@ export interface MaterializeResult {
  */
 export function materialize(model: Model, plan: QuantPlan, options: MaterializeOptions): MaterializeResult {
   const graph = model.graph;
-  const { qparams, biasAdjustments } = computeAllQParams(model, plan, options.ranges, options.fitInt32Bias ?? true);
+  const cache = options.cache ?? new BuildCache();
+  const { qparams, biasAdjustments } = computeAllQParams(model, plan, options.ranges, options.fitInt32Bias ?? true, cache);
   const saturatedBiases: SaturatedBias[] = [];
   const before = graph.nodes.length;
   const domains = new DomainChooser(model);
@@ -58,7 +62,7 @@ export function materialize(model: Model, plan: QuantPlan, options: MaterializeO
     const value = graph.ownValue(t.name);
     if (!value) throw new GraphError(`The plan names tensor '${t.name}', which the graph does not have.`);
     if (t.role === 'activation') insertActivation(graph, value, t, qparams.get(t.name), domains);
-    else insertConstant(graph, value, t, qparams.get(t.name), domains, saturatedBiases);
+    else insertConstant(graph, value, t, qparams.get(t.name), domains, saturatedBiases, cache);
   }
   for (const c of plan.conversions) insertConversion(graph, c, qparams.get(conversionKey(c)), domains);
   domains.finish();
@@ -76,7 +80,7 @@ export function conversionKey(c: EdgeConversion): string {
   return `${c.tensor}@${c.node}#${c.inputIndex}`;
 }
 
-function computeAllQParams(model: Model, plan: QuantPlan, ranges: ReadonlyMap<string, Range>, fitBias: boolean): { qparams: Map<string, QParams>; biasAdjustments: BiasAdjustment[] } {
+function computeAllQParams(model: Model, plan: QuantPlan, ranges: ReadonlyMap<string, Range>, fitBias: boolean, cache: BuildCache): { qparams: Map<string, QParams>; biasAdjustments: BiasAdjustment[] } {
   const out = new Map<string, QParams>();
   const byName = new Map(plan.tensors.map((t) => [t.name, t]));
   const rangeOf = (name: string): Range => {
@@ -90,7 +94,7 @@ function computeAllQParams(model: Model, plan: QuantPlan, ranges: ReadonlyMap<st
     if (done) return done;
     let q: QParams;
     const s = t.scale;
-    if (t.role === 'weight') q = computeQParams({ kind: 'values', tensor: model.graph.ownValue(t.name)!.initializer!, ...(t.axis !== undefined ? { axis: t.axis } : {}) }, t.precision, t.symmetric);
+    if (t.role === 'weight') q = cache.weightQParams(model.graph.ownValue(t.name)!.initializer!, t.precision, t.symmetric, t.axis);
     else if (s.kind === 'fixed') q = computeQParams({ kind: 'range', range: { min: s.min, max: s.max } }, t.precision, t.symmetric);
     // Shared: the range of the chain's top tensor at this tensor's own precision (identical
     // parameters when the precisions match; deterministic, so nothing depends on visiting order).
@@ -193,14 +197,14 @@ function castPair(graph: Graph, value: Value, precision: TensorPrecision, after:
   return up.output(0);
 }
 
-function insertConstant(graph: Graph, value: Value, t: TensorPlan, q: QParams | undefined, domains: DomainChooser, saturatedBiases: SaturatedBias[]): void {
+function insertConstant(graph: Graph, value: Value, t: TensorPlan, q: QParams | undefined, domains: DomainChooser, saturatedBiases: SaturatedBias[], cache: BuildCache): void {
   const tensor = value.initializer;
   if (!tensor) throw new GraphError(`'${value.name}' is planned as a ${t.role} but is not a constant.`);
   const uses = [...value.uses];
   let out: Value;
   if (q) {
     const quantizedName = graph.uniqueName(`${value.name}_quantized`);
-    const quantized = graph.addInitializer(t.role === 'bias' ? quantizeBiasTensor(tensor, q, quantizedName) : quantizeWeight(tensor, q, quantizedName));
+    const quantized = graph.addInitializer(t.role === 'bias' ? cache.quantizedBias(tensor, q, quantizedName) : cache.quantizedWeight(tensor, q, quantizedName));
     if (t.role === 'bias') {
       const values = countInt32Saturated(quantized.initializer!.toArray() as Int32Array);
       if (values > 0) saturatedBiases.push({ bias: t.name, node: t.scale.kind === 'bias' ? t.scale.node : '', values });
@@ -209,7 +213,7 @@ function insertConstant(graph: Graph, value: Value, t: TensorPlan, q: QParams | 
     out = qdqNode(graph, 'DequantizeLinear', quantized, scale, zp, q, `${value.name}_DequantizeLinear`, domains).output(0);
   } else {
     // 16-bit float weights are stored converted once and cast back to float at run time.
-    const stored = graph.addInitializer(roundWeightToFloat16(tensor, t.precision, graph.uniqueName(`${value.name}_${t.precision}`)));
+    const stored = graph.addInitializer(cache.roundedWeight(tensor, t.precision, graph.uniqueName(`${value.name}_${t.precision}`)));
     out = graph.addNode({ opType: 'Cast', inputs: [stored], outputs: [`${value.name}_from_${t.precision}`], name: `${value.name}_Cast_float`, attributes: [intAttr('to', 1)] }).output(0);
   }
   for (const use of uses) use.node.setInput(use.index, out);

@@ -12,6 +12,7 @@ import { ConfigError } from '../errors.js';
 import { cloneModel, constantsToInitializers, isFloatType, type Model } from '../ir/index.js';
 import { foldBatchNormIntoConv } from '../qdq/fold-batch-norm.js';
 import { materialize, type MaterializeResult } from '../qdq/materialize.js';
+import type { BuildCache } from '../qdq/build-cache.js';
 import type { QuantPlan } from '../qdq/types.js';
 import { upgradeForQuantization, type UpgradeReport } from '../qdq/upgrade/index.js';
 import { inferMissingTypes } from '../runtime/index.js';
@@ -103,10 +104,13 @@ export async function calibrate(model: Model, tensors: readonly string[], source
   return { ranges: result.ranges, samples: result.samples };
 }
 
-/** Builds the QDQ model of a plan on a fresh copy of the prepared model. */
-export function buildModel(prepared: Model, plan: QuantPlan, ranges: ReadonlyMap<string, Range>): { model: Model; result: MaterializeResult } {
+/**
+ * Builds the QDQ model of a plan on a fresh copy of the prepared model. Builds that pass one
+ * BuildCache reuse each other's weight parameters and quantized constants (same bytes out).
+ */
+export function buildModel(prepared: Model, plan: QuantPlan, ranges: ReadonlyMap<string, Range>, cache?: BuildCache): { model: Model; result: MaterializeResult } {
   const model = cloneModel(prepared);
-  const result = materialize(model, plan, { ranges });
+  const result = materialize(model, plan, { ranges, ...(cache ? { cache } : {}) });
   return { model, result };
 }
 

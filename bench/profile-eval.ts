@@ -1,0 +1,223 @@
+/**
+ * Profile of ONE candidate evaluation of the automatic search, phase by phase, on the real-size
+ * recognizer fixture (9.8 MB, opset 9 → upgraded): what a candidate costs and which phase dominates.
+ *
+ *   npx tsx bench/profile-eval.ts [label] [--samples 64] [--batch 32]
+ *
+ * Writes bench/results/eval-profile.json under `label` (default "current"), keeping other labels
+ * (so "before" and "after" sit side by side). Times are the median of `reps` repetitions (wall ms);
+ * the machine is shared, so cpu ms (process.cpuUsage, both cores) is recorded too.
+ */
+import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { cloneModel, topologicalSort, type HostTensor, type Model } from '../src/ir/index.js';
+import { serializeModel } from '../src/onnx/index.js';
+import { materialize } from '../src/qdq/materialize.js';
+import { planQuantization, type PlanOptions } from '../src/qdq/plan.js';
+import { computeQParams } from '../src/qdq/qparams.js';
+import { quantizeWeight } from '../src/qdq/weights.js';
+import type { QuantPlan, TensorPrecision } from '../src/qdq/types.js';
+import { ModelSession, type OptimizationLevel } from '../src/runtime/index.js';
+import { MetricAccumulator } from '../src/search/metrics.js';
+import { allActivationTensors, buildModel, calibrate, prepareForQuantization } from '../src/search/pipeline.js';
+import { findCandidateGroups } from '../src/search/candidates.js';
+import { BuildCache } from '../src/qdq/build-cache.js';
+import { recognizerLike } from '../test/fixtures/exports/index.js';
+
+const args = process.argv.slice(2);
+const label = args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a)) ?? 'current';
+const flag = (name: string, dflt: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const SAMPLES = flag('samples', 64);
+const BATCH = flag('batch', 32);
+const REPS = flag('reps', 3);
+const OUT = 'bench/results/eval-profile.json';
+
+interface Timing { wallMs: number; cpuMs: number }
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function time<T>(fn: () => T | Promise<T>): Promise<{ value: T } & Timing> {
+  const c = process.cpuUsage();
+  const t = performance.now();
+  const value = await fn();
+  const cpu = process.cpuUsage(c);
+  return { value, wallMs: performance.now() - t, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+async function timeReps<T>(fn: () => T | Promise<T>, reps = REPS): Promise<{ value: T } & Timing> {
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  let value!: T;
+  for (let r = 0; r < reps; r++) {
+    const m = await time(fn);
+    walls.push(m.wallMs);
+    cpus.push(m.cpuMs);
+    value = m.value;
+  }
+  return { value, wallMs: median(walls), cpuMs: median(cpus) };
+}
+
+const round = (t: Timing): Timing => ({ wallMs: Math.round(t.wallMs * 10) / 10, cpuMs: Math.round(t.cpuMs * 10) / 10 });
+const phases: Record<string, Timing> = {};
+const record = (name: string, t: Timing): void => {
+  phases[name] = round(t);
+  console.log(`${name.padEnd(44)} wall ${t.wallMs.toFixed(1).padStart(8)} ms   cpu ${t.cpuMs.toFixed(1).padStart(8)} ms`);
+};
+
+// ---- one-off setup (not part of an evaluation) ----------------------------------------------
+const fixture = recognizerLike({ size: 'real' });
+const source = fixture.source(SAMPLES);
+const built = await time(() => fixture.build());
+const prep = await time(() => prepareForQuantization(built.value, { sixteenBit: true }));
+record('setup.prepareForQuantization', prep);
+const prepared = prep.value.model;
+const wide: PlanOptions = { activation: 'int16', weight: 'int8', perChannel: true, symmetricActivation: false, symmetricWeight: true };
+const widePlanT = await timeReps(() => planQuantization(prepared, wide));
+record('plan.wide', widePlanT);
+const cal = await time(() => calibrate(prepared, allActivationTensors(prepared), source, { batchSize: BATCH }));
+record('setup.calibrate(all activations)', cal);
+const ranges = cal.value.ranges;
+
+// A typical candidate: half the groups narrowed to A8W8 (what bisection tries first).
+const groups = findCandidateGroups(prepared, widePlanT.value);
+const narrowMap = (every: number, offset: number): Map<string, TensorPrecision> => {
+  const m = new Map<string, TensorPrecision>();
+  groups.forEach((g, i) => {
+    if (i % every !== offset) return;
+    for (const t of g.activations) m.set(t, 'int8');
+    for (const t of g.weights) m.set(t, 'int8');
+  });
+  return m;
+};
+const candidates = [narrowMap(2, 0), narrowMap(2, 1), narrowMap(3, 0), narrowMap(4, 1)];
+const planT = await timeReps(() => planQuantization(prepared, { ...wide, tensorPrecision: candidates[0]! }));
+record('plan.candidate', planT);
+const plan: QuantPlan = planT.value;
+
+// ---- the float reference / plain float pass ----------------------------------------------------
+const feeds: Record<string, HostTensor>[] = [];
+for await (const f of source.batches(BATCH)) feeds.push(f);
+const outputName = prepared.graph.outputs[0]!.name;
+const floatSession = await ModelSession.create(prepared, { optimization: 'disabled' });
+const reference: Float32Array[] = [];
+for (const f of feeds) reference.push((await floatSession.run(f, [outputName]))[outputName]!.data as Float32Array);
+record('float.run(all batches, disabled)', await timeReps(async () => { for (const f of feeds) await floatSession.run(f, [outputName]); }));
+await floatSession.close();
+const floatAll = await ModelSession.create(prepared, { optimization: 'all' });
+record('float.run(all batches, all)', await timeReps(async () => { for (const f of feeds) await floatAll.run(f, [outputName]); }));
+await floatAll.close();
+
+// ---- one evaluation, phase by phase --------------------------------------------------------------
+const cloneT = await timeReps(() => cloneModel(prepared));
+record('eval.cloneModel', cloneT);
+const matT = await timeReps(() => {
+  const m = cloneModel(prepared);
+  const t0 = performance.now();
+  materialize(m, plan, { ranges });
+  return { m, ms: performance.now() - t0 };
+});
+record('eval.materialize(incl. clone)', matT);
+
+// Pieces of materialize, replayed on their own.
+const weightPlans = plan.tensors.filter((t) => t.role === 'weight');
+const qpT = await timeReps(() =>
+  weightPlans.map((t) => {
+    const tensor = prepared.graph.ownValue(t.name)!.initializer!;
+    return { t, tensor, q: computeQParams({ kind: 'values', tensor, ...(t.axis !== undefined ? { axis: t.axis } : {}) }, t.precision as 'int8', t.symmetric) };
+  }),
+);
+record('  materialize.weightQParams', qpT);
+record('  materialize.quantizeWeights', await timeReps(() => qpT.value.map(({ tensor, q }) => quantizeWeight(tensor, q, 'w'))));
+record('  materialize.topologicalSort(built)', await timeReps(() => topologicalSort(matT.value.m.graph)));
+
+const model: Model = matT.value.m;
+const serT = await timeReps(() => serializeModel(model)!);
+record('eval.serializeModel', serT);
+const bytes = serT.value;
+
+const sessionTimes: Record<string, Timing> = {};
+for (const level of ['disabled', 'basic', 'all'] as OptimizationLevel[]) {
+  const t = await timeReps(async () => {
+    const s = await ModelSession.create(model, { optimization: level });
+    await s.close();
+  });
+  sessionTimes[level] = t;
+  record(`eval.ModelSession.create(${level}, incl. serialize)`, t);
+}
+
+const session = await ModelSession.create(model, { optimization: 'disabled' });
+const runT = await timeReps(async () => {
+  const outs: Float32Array[] = [];
+  for (const f of feeds) outs.push((await session.run(f, [outputName]))[outputName]!.data as Float32Array);
+  return outs;
+});
+record('eval.run(all batches, disabled)', runT);
+const cmpT = await timeReps(() => {
+  const acc = new MetricAccumulator();
+  runT.value.forEach((o, b) => acc.add(reference[b]!, o, o.length / feeds[b]![fixture.inputName]!.dims[0]!));
+  return acc.result();
+});
+record('eval.compare', cmpT);
+await session.close();
+const sessionAll = await ModelSession.create(model, { optimization: 'all' });
+record('eval.run(all batches, all)', await timeReps(async () => { for (const f of feeds) await sessionAll.run(f, [outputName]); }));
+await sessionAll.close();
+
+// ---- whole evaluations: uncached vs with a BuildCache, over several different candidates -------
+const evaluate = async (p: QuantPlan, cache?: BuildCache): Promise<number> => {
+  const { model: m } = buildModel(prepared, p, ranges, cache);
+  const s = await ModelSession.create(m, { optimization: 'disabled' });
+  const acc = new MetricAccumulator();
+  try {
+    let b = 0;
+    for (const f of feeds) {
+      const out = (await s.run(f, [outputName]))[outputName]!;
+      acc.add(reference[b]!, out.data as Float32Array, out.data.length / out.dims[0]!);
+      b++;
+    }
+  } finally {
+    await s.close();
+  }
+  return acc.result().relativeL2;
+};
+const plans = candidates.map((c) => planQuantization(prepared, { ...wide, tensorPrecision: c }));
+const wholes: Record<string, number[]> = { uncached: [], cached: [] };
+const buildsOnly: Record<string, number[]> = { uncached: [], cached: [] };
+const cache = new BuildCache();
+const metricsEqual: boolean[] = [];
+for (const p of plans) {
+  const u = await time(() => evaluate(p));
+  const c = await time(() => evaluate(p, cache));
+  wholes.uncached!.push(u.wallMs);
+  wholes.cached!.push(c.wallMs);
+  metricsEqual.push(u.value === c.value);
+  buildsOnly.uncached!.push((await time(() => buildModel(prepared, p, ranges))).wallMs);
+  buildsOnly.cached!.push((await time(() => buildModel(prepared, p, ranges, cache))).wallMs);
+}
+for (const k of ['uncached', 'cached']) {
+  record(`evaluation.${k}(median of ${plans.length} candidates)`, { wallMs: median(wholes[k]!), cpuMs: NaN });
+  record(`build.${k}(median)`, { wallMs: median(buildsOnly[k]!), cpuMs: NaN });
+}
+
+const floatPass = phases['float.run(all batches, disabled)']!.wallMs;
+const summary = {
+  samples: SAMPLES,
+  batch: BATCH,
+  modelBytes: bytes.byteLength,
+  nodes: prepared.graph.nodes.length,
+  builtNodes: model.graph.nodes.length,
+  candidateGroups: groups.length,
+  evaluationUncachedMs: Math.round(median(wholes.uncached!)),
+  evaluationCachedMs: Math.round(median(wholes.cached!)),
+  floatPassMs: Math.round(floatPass),
+  evaluationOverFloatPass: Math.round((median(wholes.cached!) / floatPass) * 100) / 100,
+  metricsIdenticalCachedVsUncached: metricsEqual.every(Boolean),
+};
+console.log(summary);
+
+if (!existsSync('bench/results')) mkdirSync('bench/results', { recursive: true });
+const previous = existsSync(OUT) ? (JSON.parse(readFileSync(OUT, 'utf8')) as Record<string, unknown>) : {};
+const entry = { date: new Date().toISOString(), loadAverage: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10), phases, summary };
+writeFileSync(OUT, `${JSON.stringify({ ...previous, model: fixture.name, [label]: entry }, null, 2)}\n`);
+console.log(`wrote ${OUT} [${label}]`);
