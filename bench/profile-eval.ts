@@ -165,8 +165,10 @@ record('eval.run(all batches, all)', await timeReps(async () => { for (const f o
 await sessionAll.close();
 
 // ---- whole evaluations: uncached vs with a BuildCache, over several different candidates -------
+/** Without a cache: a fresh BuildCache per build, what every build was before. */
+const uncachedBuild = (p: QuantPlan) => { const m = cloneModel(prepared); materialize(m, p, { ranges }); return { model: m }; };
 const evaluate = async (p: QuantPlan, cache?: BuildCache): Promise<number> => {
-  const { model: m } = buildModel(prepared, p, ranges, cache);
+  const { model: m } = cache ? buildModel(prepared, p, ranges, cache) : uncachedBuild(p);
   const s = await ModelSession.create(m, { optimization: 'disabled' });
   const acc = new MetricAccumulator();
   try {
@@ -192,7 +194,7 @@ for (const p of plans) {
   wholes.uncached!.push(u.wallMs);
   wholes.cached!.push(c.wallMs);
   metricsEqual.push(u.value === c.value);
-  buildsOnly.uncached!.push((await time(() => buildModel(prepared, p, ranges))).wallMs);
+  buildsOnly.uncached!.push((await time(() => uncachedBuild(p))).wallMs);
   buildsOnly.cached!.push((await time(() => buildModel(prepared, p, ranges, cache))).wallMs);
 }
 for (const k of ['uncached', 'cached']) {

@@ -5,7 +5,7 @@ import type { HostTensor, Model } from '../ir/index.js';
 import type { QuantPlan } from '../qdq/types.js';
 import { ModelSession, WorkerPool } from '../runtime/index.js';
 import { serializeModel } from '../onnx/index.js';
-import { MetricAccumulator, type OutputMetrics } from './metrics.js';
+import { MetricAccumulator, referenceStats, type OutputMetrics, type ReferenceStats } from './metrics.js';
 import { buildModel } from './pipeline.js';
 import { hashParts } from './sensitivity-cache.js';
 import type { EvaluateFunction, Measurement, ModelHandle } from './targets.js';
@@ -24,6 +24,8 @@ export interface EvaluatorOptions {
  */
 export class Evaluator {
   evaluations = 0;
+  /** Reference-only sums of each batch, computed at the first comparison (see referenceStats). */
+  private readonly referenceStats: ReferenceStats[] = [];
   private constructor(
     private readonly prepared: Model,
     private readonly ranges: ReadonlyMap<string, Range>,
@@ -134,9 +136,9 @@ export class Evaluator {
     for await (const feed of this.source.batches(this.options.batchSize)) {
       const out = await session.run(feed, [this.outputName]);
       const actual = out[this.outputName]!;
-      const ref = this.reference[b++]!;
+      const ref = this.reference[b]!;
       const perSample = ref.length / Math.max(1, actual.dims[0] ?? 1);
-      acc.add(ref, actual.data as Float32Array, perSample);
+      acc.add(ref, actual.data as Float32Array, perSample, (this.referenceStats[b++] ??= referenceStats(ref, perSample)));
     }
     return acc.result();
   }

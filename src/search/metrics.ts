@@ -2,6 +2,8 @@
  * Output-difference metrics between the float model and a quantized one, accumulated batch by
  * batch over the calibration data (nothing but running sums is kept).
  */
+import { InvalidArgumentError } from '../errors.js';
+
 export type MetricName = 'l2' | 'relative-l2' | 'sqnr' | 'psnr' | 'cosine' | 'kl';
 
 export const METRIC_NAMES: readonly MetricName[] = ['l2', 'relative-l2', 'sqnr', 'psnr', 'cosine', 'kl'];
@@ -33,23 +35,29 @@ export class MetricAccumulator {
   private peak = 0;
   private klSum = 0;
 
-  /** Adds a batch: `reference` and `actual` are [batch, ...] with `perSample` values each. */
-  add(reference: Float32Array, actual: Float32Array, perSample: number): void {
+  /**
+   * Adds a batch: `reference` and `actual` are [batch, ...] with `perSample` values each. A caller
+   * that compares many outputs with the same reference passes its `referenceStats` (computed once):
+   * the result is the same to the bit, with a third of the exp() calls saved each time.
+   */
+  add(reference: Float32Array, actual: Float32Array, perSample: number, stats: ReferenceStats = referenceStats(reference, perSample)): void {
+    if (stats.perSample !== perSample || stats.length !== reference.length) throw new InvalidArgumentError('These reference statistics were computed for another reference batch.');
     const n = reference.length / perSample;
     for (let s = 0; s < n; s++) {
       let diff2 = 0;
-      let ref2 = 0;
       let act2 = 0;
       let dot = 0;
+      let maxQ = -Infinity;
       for (let i = s * perSample; i < (s + 1) * perSample; i++) {
         const r = reference[i]!;
         const a = actual[i]!;
         const d = r - a;
         diff2 += d * d;
-        ref2 += r * r;
         act2 += a * a;
         dot += r * a;
+        maxQ = Math.max(maxQ, a);
       }
+      const ref2 = stats.ref2[s]!;
       this.l2Sum += Math.sqrt(diff2);
       this.relSum += ref2 > 0 ? Math.sqrt(diff2 / ref2) : Math.sqrt(diff2);
       this.cosSum += ref2 > 0 && act2 > 0 ? dot / Math.sqrt(ref2 * act2) : ref2 === act2 ? 1 : 0;
@@ -57,8 +65,8 @@ export class MetricAccumulator {
       this.noise += diff2;
       this.samples++;
       this.values += perSample;
-      for (let i = s * perSample; i < (s + 1) * perSample; i++) this.peak = Math.max(this.peak, Math.abs(reference[i]!));
-      this.klSum += softmaxKl(reference, actual, s * perSample, perSample);
+      this.peak = Math.max(this.peak, stats.peak[s]!);
+      this.klSum += softmaxKl(reference, actual, s * perSample, perSample, stats.logZp[s]!, maxQ);
     }
   }
 
@@ -98,22 +106,48 @@ export function lowerIsBetter(name: MetricName): boolean {
   return name === 'l2' || name === 'relative-l2' || name === 'kl';
 }
 
+/**
+ * What add() needs from a reference batch alone, per sample: its sum of squares, peak |value| and
+ * softmax log-normaliser. Each is accumulated in the same order add() used to, so the metrics do
+ * not change by a bit whether they are computed once or on every call.
+ */
+export interface ReferenceStats {
+  readonly perSample: number;
+  readonly length: number;
+  readonly ref2: Float64Array;
+  readonly peak: Float64Array;
+  readonly logZp: Float64Array;
+}
+
+export function referenceStats(reference: Float32Array, perSample: number): ReferenceStats {
+  const n = Math.ceil(reference.length / perSample);
+  const ref2 = new Float64Array(n);
+  const peak = new Float64Array(n);
+  const logZp = new Float64Array(n);
+  for (let s = 0; s < n; s++) {
+    let r2 = 0;
+    let top = 0;
+    let maxP = -Infinity;
+    for (let i = s * perSample; i < (s + 1) * perSample; i++) {
+      const r = reference[i]!;
+      r2 += r * r;
+      top = Math.max(top, Math.abs(r));
+      maxP = Math.max(maxP, r);
+    }
+    let sumP = 0;
+    for (let i = s * perSample; i < (s + 1) * perSample; i++) sumP += Math.exp(reference[i]! - maxP);
+    ref2[s] = r2;
+    peak[s] = top;
+    // log p_i − log q_i are computed from the logits, stable for large values.
+    logZp[s] = maxP + Math.log(sumP);
+  }
+  return { perSample, length: reference.length, ref2, peak, logZp };
+}
+
 /** KL(p ‖ q) with p = softmax(reference), q = softmax(actual), over one sample's values. */
-function softmaxKl(reference: Float32Array, actual: Float32Array, start: number, length: number): number {
-  let maxP = -Infinity;
-  let maxQ = -Infinity;
-  for (let i = start; i < start + length; i++) {
-    maxP = Math.max(maxP, reference[i]!);
-    maxQ = Math.max(maxQ, actual[i]!);
-  }
-  let sumP = 0;
+function softmaxKl(reference: Float32Array, actual: Float32Array, start: number, length: number, logZp: number, maxQ: number): number {
   let sumQ = 0;
-  for (let i = start; i < start + length; i++) {
-    sumP += Math.exp(reference[i]! - maxP);
-    sumQ += Math.exp(actual[i]! - maxQ);
-  }
-  // log p_i − log q_i computed from the logits, stable for large values.
-  const logZp = maxP + Math.log(sumP);
+  for (let i = start; i < start + length; i++) sumQ += Math.exp(actual[i]! - maxQ);
   const logZq = maxQ + Math.log(sumQ);
   let kl = 0;
   for (let i = start; i < start + length; i++) {

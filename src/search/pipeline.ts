@@ -12,7 +12,7 @@ import { ConfigError } from '../errors.js';
 import { cloneModel, constantsToInitializers, isFloatType, type Model } from '../ir/index.js';
 import { foldBatchNormIntoConv } from '../qdq/fold-batch-norm.js';
 import { materialize, type MaterializeResult } from '../qdq/materialize.js';
-import type { BuildCache } from '../qdq/build-cache.js';
+import { BuildCache } from '../qdq/build-cache.js';
 import type { QuantPlan } from '../qdq/types.js';
 import { upgradeForQuantization, type UpgradeReport } from '../qdq/upgrade/index.js';
 import { inferMissingTypes } from '../runtime/index.js';
@@ -105,13 +105,22 @@ export async function calibrate(model: Model, tensors: readonly string[], source
 }
 
 /**
- * Builds the QDQ model of a plan on a fresh copy of the prepared model. Builds that pass one
- * BuildCache reuse each other's weight parameters and quantized constants (same bytes out).
+ * Builds the QDQ model of a plan on a fresh copy of the prepared model. Builds from one prepared
+ * model share a BuildCache (weight parameters and quantized constants; same bytes out), so the
+ * candidates of a search do not quantize the same weights again.
  */
-export function buildModel(prepared: Model, plan: QuantPlan, ranges: ReadonlyMap<string, Range>, cache?: BuildCache): { model: Model; result: MaterializeResult } {
+export function buildModel(prepared: Model, plan: QuantPlan, ranges: ReadonlyMap<string, Range>, cache: BuildCache = buildCacheOf(prepared)): { model: Model; result: MaterializeResult } {
   const model = cloneModel(prepared);
-  const result = materialize(model, plan, { ranges, ...(cache ? { cache } : {}) });
+  const result = materialize(model, plan, { ranges, cache });
   return { model, result };
+}
+
+/** Entries are keyed by the prepared model's immutable tensors, and go when the model does. */
+const buildCaches = new WeakMap<Model, BuildCache>();
+function buildCacheOf(prepared: Model): BuildCache {
+  let cache = buildCaches.get(prepared);
+  if (!cache) buildCaches.set(prepared, (cache = new BuildCache()));
+  return cache;
 }
 
 

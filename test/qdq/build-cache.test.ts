@@ -7,9 +7,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { calibSource, MODELS } from '../search/helpers.js';
 import type { Range } from '../../src/calibration/ranges.js';
 import type { CalibrationSource } from '../../src/calibration/sources/types.js';
-import type { Model } from '../../src/ir/index.js';
+import { cloneModel, type Model } from '../../src/ir/index.js';
 import { loadModel, serializeModel } from '../../src/onnx/index.js';
 import { BuildCache } from '../../src/qdq/build-cache.js';
+import { materialize } from '../../src/qdq/materialize.js';
 import { planQuantization, type PlanOptions } from '../../src/qdq/plan.js';
 import type { QuantPlan, TensorPrecision } from '../../src/qdq/types.js';
 import { ModelSession } from '../../src/runtime/index.js';
@@ -45,6 +46,12 @@ async function setUp(model: Model, source: CalibrationSource, extra: PlanOptions
   return { prepared, ranges, source, plans };
 }
 
+/** A build with a fresh cache of its own: what every build was before BuildCache. */
+function uncachedBuild(prepared: Model, plan: QuantPlan, ranges: ReadonlyMap<string, Range>) {
+  const model = cloneModel(prepared);
+  return { model, result: materialize(model, plan, { ranges }) };
+}
+
 function bytesOf(model: Model): Uint8Array {
   const bytes = serializeModel(model);
   if (!bytes) throw new Error('test models are small');
@@ -71,7 +78,7 @@ async function metricsOf(model: Model, reference: Model, source: CalibrationSour
 function expectIdenticalBuilds(s: Setup): BuildCache {
   const cache = new BuildCache();
   for (const plan of s.plans) {
-    const plain = buildModel(s.prepared, plan, s.ranges);
+    const plain = uncachedBuild(s.prepared, plan, s.ranges);
     const cached = buildModel(s.prepared, plan, s.ranges, cache);
     expect(Buffer.from(bytesOf(cached.model)).equals(Buffer.from(bytesOf(plain.model)))).toBe(true);
     expect([...cached.result.qparams.keys()]).toEqual([...plain.result.qparams.keys()]);
@@ -111,7 +118,7 @@ describe('BuildCache: cached builds are byte-identical to uncached ones', () => 
     for (const plan of resnet.plans.slice(0, 4)) buildModel(resnet.prepared, plan, resnet.ranges, cache); // warm it
     const plan = resnet.plans[1]!;
     const cached = await metricsOf(buildModel(resnet.prepared, plan, resnet.ranges, cache).model, resnet.prepared, resnet.source);
-    const plain = await metricsOf(buildModel(resnet.prepared, plan, resnet.ranges).model, resnet.prepared, resnet.source);
+    const plain = await metricsOf(uncachedBuild(resnet.prepared, plan, resnet.ranges).model, resnet.prepared, resnet.source);
     expect(cached).toEqual(plain);
     expect(cached.relativeL2).toBeGreaterThan(0); // a quantized model, not the float one
   }, 60_000);
@@ -126,7 +133,7 @@ describe('BuildCache: cached builds are byte-identical to uncached ones', () => 
     const hitsBefore = cache.stats.hits;
     const a = buildModel(other.prepared, other.plans[0]!, other.ranges, cache);
     expect(cache.stats.hits).toBe(hitsBefore); // other tensor objects: all misses
-    expect(Buffer.from(bytesOf(a.model)).equals(Buffer.from(bytesOf(buildModel(other.prepared, other.plans[0]!, other.ranges).model)))).toBe(true);
+    expect(Buffer.from(bytesOf(a.model)).equals(Buffer.from(bytesOf(uncachedBuild(other.prepared, other.plans[0]!, other.ranges).model)))).toBe(true);
   }, 60_000);
 
   it('keys quantized weights by their final scales: a bias-fitted weight is not confused with the plain one', async () => {
@@ -137,19 +144,21 @@ describe('BuildCache: cached builds are byte-identical to uncached ones', () => 
       { ...A16W8, activation: 'int8' },
       { ...A16W8, weight: 'int16' },
     ]);
-    const plain16 = buildModel(s.prepared, s.plans.at(-1)!, s.ranges);
+    const plain16 = uncachedBuild(s.prepared, s.plans.at(-1)!, s.ranges);
     expect(plain16.result.biasAdjustments.length).toBeGreaterThan(0); // the fixture does what it is for
     expectIdenticalBuilds(s);
   }, 60_000);
 
-  it('shares tensor bytes between builds instead of copying them', () => {
-    const cache = new BuildCache();
+  it('shares tensor bytes between builds from one prepared model, with no cache passed', () => {
     const plan = recognizer.plans[0]!;
-    const first = buildModel(recognizer.prepared, plan, recognizer.ranges, cache).model;
-    const second = buildModel(recognizer.prepared, plan, recognizer.ranges, cache).model;
+    const first = buildModel(recognizer.prepared, plan, recognizer.ranges).model;
+    const second = buildModel(recognizer.prepared, plan, recognizer.ranges).model;
     const quantized = (m: Model) => m.graph.initializers.filter((v) => v.name.endsWith('_quantized')).map((v) => v.initializer!.bytes());
     const [a, b] = [quantized(first), quantized(second)];
     expect(a.length).toBeGreaterThan(0);
     a.forEach((bytes, i) => expect(b[i]!.buffer).toBe(bytes.buffer));
+    // …and not with a build of another preparation.
+    const fresh = quantized(uncachedBuild(recognizer.prepared, plan, recognizer.ranges).model);
+    expect(fresh[0]!.buffer).not.toBe(a[0]!.buffer);
   });
 });
