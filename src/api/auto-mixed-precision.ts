@@ -5,10 +5,9 @@ import type { TensorPrecision } from '../qdq/types.js';
 import { autoSearch, assertOptions, type AutoSearchResult } from '../search/auto.js';
 import type { CandidateSelection } from '../search/candidates.js';
 import { mapUsesSixteenBit, type UpgradeReport } from '../qdq/upgrade/index.js';
-import { buildModel, prepareForQuantization } from '../search/pipeline.js';
-import { planQuantization as makePlan } from '../qdq/plan.js';
+import { prepareForQuantization } from '../search/pipeline.js';
 import type { CostFigures } from '../report/cost.js';
-import { DEFAULT_LATENCY_RUNS, firstSample, latencyRunsOf, measureCost } from './measure-cost.js';
+import { DEFAULT_LATENCY_RUNS, firstSample, latencyRunsOf, measureCost, rebuildWideModel } from './measure-cost.js';
 import type { Target } from '../search/targets.js';
 import { statisticsFromPlan, type PrecisionStatistics } from '../report/statistics.js';
 import type { ProgressEvent, QuantizeConfig } from './config.js';
@@ -95,10 +94,9 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
   const result = await autoSearch(prepared, searchOptions);
   const bf16 = new Set(result.bf16Nodes);
   const nodes = result.plan.nodes.map((n) => (n.precision === 'float32' && bf16.has(n.name) ? { ...n, precision: 'bfloat16' as const } : n));
-  // The search does not return the wide model: rebuild it from the wide plan and the search's ranges.
-  const wideModel = buildModel(prepared, makePlan(prepared, planOptions), result.ranges).model;
+  const wideModel = rebuildWideModel(prepared, planOptions, result.ranges, options.onWarning);
   const sample = latencyRuns > 0 ? await firstSample(options.calibration) : undefined;
-  const cost = await measureCost({ float: model, wide: wideModel, final: result.model }, {
+  const cost = await measureCost({ float: model, ...(wideModel ? { wide: wideModel } : {}), final: result.model }, {
     latencyRuns,
     ...(sample ? { sample } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),

@@ -3,10 +3,13 @@
  * latency when asked (onnxruntime-node, CPU, default options). A failed latency measurement is
  * reported as a warning and leaves the figures without latency: it never loses the run.
  */
+import type { Range } from '../calibration/ranges.js';
 import type { CalibrationSource } from '../calibration/sources/types.js';
 import { ConfigError, describeError } from '../errors.js';
 import type { Model } from '../ir/index.js';
+import { planQuantization, type PlanOptions } from '../qdq/plan.js';
 import { measureLatency, modelBytes, type Feeds } from '../runtime/index.js';
+import { buildModel } from '../search/pipeline.js';
 import { countInt16QdqPairs, slowerThanFloatWarning, type CostFigures, type LatencySetup, type ModelCost } from '../report/cost.js';
 
 export const DEFAULT_LATENCY_RUNS = 20;
@@ -68,4 +71,17 @@ export function latencyRunsOf(value: number | undefined, fallback: number): numb
   const runs = value ?? fallback;
   if (!Number.isInteger(runs) || runs < 0) throw new ConfigError(`latencyRuns must be a whole number ≥ 0, got ${String(value)}.`, { hint: 'Use 0 to skip the latency measurement (bytes are still reported).' });
   return runs;
+}
+
+/**
+ * The wide starting model (the search does not return it), rebuilt from its plan and the search's
+ * ranges; undefined with a warning when that fails, so the cost of float and final is still reported.
+ */
+export function rebuildWideModel(prepared: Model, wide: PlanOptions, ranges: ReadonlyMap<string, Range>, onWarning?: (message: string) => void): Model | undefined {
+  try {
+    return buildModel(prepared, planQuantization(prepared, wide), ranges).model;
+  } catch (error) {
+    onWarning?.(`The wide model's size and latency are not reported: it could not be rebuilt (${describeError(error)}).`);
+    return undefined;
+  }
 }

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { quantize } from '../../src/api/quantize.js';
-import { measureCost } from '../../src/api/measure-cost.js';
+import { measureCost, rebuildWideModel } from '../../src/api/measure-cost.js';
+import { planOptionsFrom } from '../../src/api/quantize.js';
+import { prepareForQuantization } from '../../src/search/pipeline.js';
 import type { Model } from '../../src/ir/index.js';
 import { loadModel } from '../../src/onnx/index.js';
 import { countInt16QdqPairs, formatCostLine, slowerThanFloatWarning, speedChange, type CostFigures } from '../../src/report/cost.js';
@@ -98,6 +100,20 @@ describe('measured cost of quantized fashion-resnet', () => {
     expect(failed.final).toEqual({ bytes: modelBytes(a8) });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^Latency not measured: .*symbolic dim 'H'/);
+  });
+
+  it('rebuilds the wide model from its plan and ranges, or warns and leaves it out', async () => {
+    const source = await calibSource();
+    const wide = await quantize(float, { calibration: { kind: 'data', source, limit: 32 }, activationType: 'int16' });
+    const { model: prepared } = await prepareForQuantization(float, { sixteenBit: true });
+    const options = planOptionsFrom(prepared, { calibration: { kind: 'ranges', ranges: new Map() }, activationType: 'int16' });
+    const rebuilt = rebuildWideModel(prepared, options, wide.ranges)!;
+    expect(modelBytes(rebuilt)).toBe(modelBytes(wide.model));
+    expect(countInt16QdqPairs(rebuilt)).toBe(countInt16QdqPairs(wide.model));
+    const warnings: string[] = [];
+    expect(rebuildWideModel(prepared, options, new Map(), (w) => warnings.push(w))).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^The wide model's size and latency are not reported: it could not be rebuilt \(/);
   });
 
   it('quantize() reports cost: bytes always, latency when latencyRuns > 0', async () => {
