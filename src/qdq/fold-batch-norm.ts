@@ -57,7 +57,7 @@ function foldableConv(bn: Node): Node | undefined {
 
 function fold(graph: Graph, conv: Node, bn: Node): void {
   const [scale, shift, mean, variance] = [1, 2, 3, 4].map((i) => constantFloat(bn.inputs[i])!);
-  const eps = bn.attrFloat('epsilon', 1e-5)!;
+  const eps = Math.fround(bn.attrFloat('epsilon', 1e-5)); // a float32 attribute in the file
   const weightValue = conv.inputs[1]!;
   const weightTensor = weightValue.initializer!;
   const w = constantFloat(weightValue)!;
@@ -66,10 +66,13 @@ function fold(graph: Graph, conv: Node, bn: Node): void {
   const perChannel = w.length / channels;
   const newW = new Float32Array(w.length);
   const newB = new Float32Array(channels);
+  // float32 arithmetic step by step, in onnxruntime's ConvBNFusion order, so that a model folded
+  // here and one folded by onnxruntime carry the same weights.
+  const f = Math.fround;
   for (let c = 0; c < channels; c++) {
-    const s = scale![c]! / Math.sqrt(variance![c]! + eps);
-    for (let i = c * perChannel; i < (c + 1) * perChannel; i++) newW[i] = w[i]! * s;
-    newB[c] = ((oldBias?.[c] ?? 0) - mean![c]!) * s + shift![c]!;
+    const s = f(scale![c]! / f(Math.sqrt(f(variance![c]! + eps))));
+    for (let i = c * perChannel; i < (c + 1) * perChannel; i++) newW[i] = f(w[i]! * s);
+    newB[c] = f(f(f((oldBias?.[c] ?? 0) - mean![c]!) * s) + shift![c]!);
   }
   // Read before rewiring: the old constants are dropped below when nothing else reads them.
   const replaced = [weightValue, conv.inputs[2], ...bn.inputs.slice(1)];
