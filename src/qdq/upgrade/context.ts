@@ -1,4 +1,5 @@
 import { dataTypeFromCode, Tensor, type DataType, type Node, type TypedArray, type Value } from '../../ir/index.js';
+import { float32ToFloat16Bit } from '../../quant/index.js';
 import type { UpgradeContext } from './types.js';
 
 /** Ops whose output 0 has the element type of their input 0 (enough to type Clip/Pad constants). */
@@ -36,7 +37,8 @@ function scalarArray(type: DataType, value: number): TypedArray | undefined {
     case 'int64': return Number.isInteger(value) ? BigInt64Array.of(BigInt(value)) : undefined;
     case 'int8': return Number.isInteger(value) ? Int8Array.of(value) : undefined;
     case 'uint8': return Number.isInteger(value) ? Uint8Array.of(value) : undefined;
-    default: return undefined; // float16 and others: the caller reports the node instead of guessing bits
+    case 'float16': return Uint16Array.of(float32ToFloat16Bit(value));
+    default: return undefined; // bfloat16 and others: the caller reports the node instead of guessing bits
   }
 }
 

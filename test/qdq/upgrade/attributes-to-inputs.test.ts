@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { floatAttr, intAttr, intsAttr, stringAttr } from '../../../src/ir/index.js';
-import { feed, floatInput, int64Input, nodeOf, oldModel, upgradeAndCompare } from './helpers.js';
+import { upgradeOpset } from '../../../src/qdq/upgrade/index.js';
+import { feed, floatInput, int64Input, oldModel, run, upgradeAndCompare } from './helpers.js';
 
 const INT64_MAX = 9223372036854775807n;
 
@@ -100,5 +101,31 @@ describe('opset upgrade: attributes that became inputs', () => {
     expect(int64Input(sized, 1)).toEqual([2, 4]);
     expect(sized.attributes.has('num_outputs')).toBe(false);
     expect(equal.attrInt('num_outputs')).toBe(3);
+  });
+});
+
+describe('opset upgrade: constants of the data type', () => {
+  it('Clip-6 on float16 data: min/max inputs are float16 scalars (bits of the rounded values)', async () => {
+    const m = oldModel(9);
+    const x = m.input('x', [4], 'float16');
+    const clip = m.graph.addNode({ opType: 'Clip', name: 'clip16', inputs: [x], outputs: ['y'], attributes: [floatAttr('min', -1.5), floatAttr('max', 6)] });
+    m.output(clip.output(0), 'float16', [4]);
+    expect(upgradeOpset(m.model, { target: 13 }).upgraded).toBe(true);
+    expect(clip.inputs[1]!.initializer!.type).toBe('float16');
+    // float16 bit patterns: -1.5 = 0xBE00, 6 = 0x4600.
+    expect(Array.from(clip.inputs[1]!.initializer!.toArray())).toEqual([0xbe00]);
+    expect(Array.from(clip.inputs[2]!.initializer!.toArray())).toEqual([0x4600]);
+    const out = await run(m.model, { x: { type: 'float16', dims: [4], data: Uint16Array.of(0xc000, 0x3c00, 0x4800, 0x0000) } });
+    // -2 → -1.5, 1 → 1, 8 → 6, 0 → 0
+    expect(Array.from(out['y']!.data as Uint16Array)).toEqual([0xbe00, 0x3c00, 0x4600, 0x0000]);
+  });
+
+  it('Pad-2 with a non-zero value on data of unknown type is reported, naming the node', () => {
+    const m = oldModel(9);
+    const x = m.graph.addInput('x');
+    const pad = m.graph.addNode({ opType: 'Pad', name: 'pad_unknown', inputs: [x], outputs: ['y'], attributes: [intsAttr('pads', [1, 1]), floatAttr('value', 3)] });
+    m.graph.addOutput(pad.output(0));
+    const report = upgradeOpset(m.model, { target: 13 });
+    expect(report.blocked).toEqual([{ node: 'pad_unknown', opType: 'Pad', reason: expect.stringContaining("element type of 'x' is unknown") }]);
   });
 });
