@@ -5,6 +5,7 @@ import { layersBySensitivity, type AutoReport, type ReportMetrics } from './auto
 import { formatCostLine } from './cost.js';
 import { formatUpgradeLine } from '../qdq/upgrade/index.js';
 import { formatMegabytes, formatStatistics } from './format-statistics.js';
+import { formatPareto } from './format-pareto.js';
 import { columnOf } from './statistics.js';
 import { formatTable } from './table.js';
 
@@ -15,6 +16,7 @@ export function formatAutoReport(report: AutoReport): string {
     formatLayerTable(report),
     formatMetricsTable(report),
     formatCost(report),
+    formatPareto(report),
     formatStatistics(report.statistics),
     formatEffort(report),
   ]

@@ -11,7 +11,7 @@ import { esc, niceStep, r, text } from './svg-primitives.js';
 export type ParetoChartInput = Pick<AutoReport, 'target' | 'sensitivityMetric' | 'final' | 'pareto'>;
 
 /** The accuracy axis: the target's metric, the evaluate score for top-1 targets. */
-interface Accuracy {
+export interface Accuracy {
   readonly label: string;
   readonly higherIsBetter: boolean;
   valueOf(m: Partial<ReportMetrics>, score: number | undefined): number | undefined;
@@ -54,7 +54,7 @@ export function paretoPanel(report: ParetoChartInput, top: number, width: number
   return { svg: parts.join('\n'), height: PANEL_HEIGHT };
 }
 
-function accuracyAxis(report: ParetoChartInput): Accuracy {
+export function accuracyAxis(report: Pick<AutoReport, 'target' | 'sensitivityMetric'>): Accuracy {
   if (report.target.kind === 'top1') {
     return { label: 'evaluate score (higher is better)', higherIsBetter: true, valueOf: (_m, score) => score };
   }

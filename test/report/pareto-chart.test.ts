@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AUTO_REPORT_VERSION, parseAutoReport, type AutoReport, type ParetoPoint, type ReportMetrics } from '../../src/report/auto-report.js';
 import { formatAutoReport, formatCost } from '../../src/report/format-auto-report.js';
+import { formatPareto } from '../../src/report/format-pareto.js';
 import { sensitivityChartSvg } from '../../src/report/svg-chart.js';
 import { paretoFront } from '../../src/report/svg-pareto.js';
 
@@ -105,6 +106,23 @@ describe('Pareto panel of the report chart', () => {
     expect(svg).toContain('not measured for these candidates');
     // Size front by score (higher is better): 0.88 → 0.9 → 0.91 → 0.915.
     expect(count(svg, 'class="pareto-point"')).toBe(4);
+  });
+});
+
+describe('Pareto front as text (mixq report)', () => {
+  it('lists the front by size with latency, accuracy and INT8 groups', () => {
+    const text = formatPareto(handMadeReport({ pareto: PARETO }));
+    expect(text.split('\n')[0]).toBe('Pareto front: 4 of 6 evaluated candidate(s) that no other beats on both size and l2 (lower is better)');
+    const rows = text.split('\n').filter((l) => / MB /.test(l)).map((l) => l.split('│').map((c) => c.trim()).filter(Boolean));
+    expect(rows).toEqual([
+      ['0.38 MB', '1.00 ms', '0.2000', '6'],
+      ['0.40 MB', '1.20 ms', '0.1200', '5'],
+      ['0.48 MB', '1.40 ms', '0.08000', '3'],
+      ['0.57 MB', '—', '0.05000', '1'],
+    ]);
+    expect(formatAutoReport(handMadeReport({ pareto: PARETO }))).toContain('Pareto front: 4 of 6');
+    expect(formatPareto(handMadeReport())).toBe('');
+    expect(formatAutoReport(handMadeReport())).not.toContain('Pareto front');
   });
 });
 
