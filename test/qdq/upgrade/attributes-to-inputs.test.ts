@@ -113,8 +113,8 @@ describe('opset upgrade: constants of the data type', () => {
     expect(upgradeOpset(m.model, { target: 13 }).upgraded).toBe(true);
     expect(clip.inputs[1]!.initializer!.type).toBe('float16');
     // float16 bit patterns: -1.5 = 0xBE00, 6 = 0x4600.
-    expect(Array.from(clip.inputs[1]!.initializer!.toArray())).toEqual([0xbe00]);
-    expect(Array.from(clip.inputs[2]!.initializer!.toArray())).toEqual([0x4600]);
+    expect(Array.from(clip.inputs[1]!.initializer!.toArray() as Uint16Array)).toEqual([0xbe00]);
+    expect(Array.from(clip.inputs[2]!.initializer!.toArray() as Uint16Array)).toEqual([0x4600]);
     const out = await run(m.model, { x: { type: 'float16', dims: [4], data: Uint16Array.of(0xc000, 0x3c00, 0x4800, 0x0000) } });
     // -2 → -1.5, 1 → 1, 8 → 6, 0 → 0
     expect(Array.from(out['y']!.data as Uint16Array)).toEqual([0xbe00, 0x3c00, 0x4600, 0x0000]);
