@@ -37,6 +37,8 @@ export interface AutoMixedPrecisionOptions
   readonly workers?: number;
   /** Make the ops left float BF16 (an INT8/INT16/BF16/FP32 model). */
   readonly useBf16?: boolean;
+  /** Called with each candidate model before it is loaded; throwing makes it a failed trial (skipped). */
+  readonly inspectCandidate?: (model: Model) => void;
   readonly maxEvaluations?: number;
   readonly timeoutMs?: number;
   readonly onProgress?: (event: ProgressEvent) => void;
@@ -86,6 +88,7 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
     ...(options.maxEvaluations !== undefined ? { maxEvaluations: options.maxEvaluations } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    ...(options.inspectCandidate ? { inspectCandidate: options.inspectCandidate } : {}),
     ...(options.onProgress
       ? { onProgress: (phase: ProgressEvent['phase'], done: number, total: number | undefined, detail?: string) => options.onProgress!({ phase, done, total, ...(detail ? { detail } : {}) }) }
       : {}),

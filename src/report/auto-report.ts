@@ -6,7 +6,7 @@
 import { ConfigError } from '../errors.js';
 import type { MixedPrecisionTensor, TensorPrecision } from '../qdq/types.js';
 import type { UpgradeReport } from '../qdq/upgrade/index.js';
-import type { AutoSearchResult, MeasurementSummary } from '../search/auto.js';
+import type { AutoSearchResult, FailedTrial, MeasurementSummary, StopReason } from '../search/auto.js';
 import { lowerIsBetter, type MetricName } from '../search/metrics.js';
 import type { Target } from '../search/targets.js';
 import type { CostFigures, LatencySetup } from './cost.js';
@@ -93,6 +93,10 @@ export interface AutoReport {
   readonly retried: number;
   readonly cachedSensitivities: number;
   readonly stoppedEarly: boolean;
+  /** Why the search ended early (budget or an error mid-search); the model is the best so far. */
+  readonly stoppedBy?: StopReason;
+  /** Candidates that could not be built or loaded (skipped; the search went on). */
+  readonly failedTrials?: readonly FailedTrial[];
   readonly seconds: number;
   readonly layers: readonly ReportLayer[];
   readonly baseline: { readonly float?: ReportFloatBaseline; readonly wide: ReportMetrics & ReportCost };
@@ -133,8 +137,9 @@ function reportMetrics(m: MeasurementSummary): ReportMetrics {
   return m.score === undefined ? base : { ...base, score: m.score };
 }
 
-export interface AutoReportInput extends Omit<AutoSearchResult, 'model' | 'plan' | 'ranges'> {
+export interface AutoReportInput extends Omit<AutoSearchResult, 'model' | 'plan' | 'ranges' | 'failedTrials'> {
   readonly statistics: PrecisionStatistics;
+  readonly failedTrials?: readonly FailedTrial[];
   /** Measured by autoMixedPrecision; absent in hand-made inputs. */
   readonly cost?: CostFigures;
   readonly pareto?: readonly ParetoPoint[];
@@ -166,6 +171,8 @@ export function buildAutoReport(result: AutoReportInput, target: Target, paths: 
     retried: result.retried,
     cachedSensitivities: result.cachedSensitivities,
     stoppedEarly: result.stoppedEarly,
+    ...(result.stoppedBy ? { stoppedBy: result.stoppedBy } : {}),
+    ...(result.failedTrials?.length ? { failedTrials: result.failedTrials.map((f) => ({ ...f })) } : {}),
     seconds: result.seconds,
     layers: result.layers.map((l) => ({ name: l.name, op: l.op, nodes: [...l.nodes], sensitivity: finiteOrNull(l.sensitivity), precision: l.precision })),
     baseline: {

@@ -30,6 +30,8 @@ function formatHeader(report: AutoReport): string {
   lines.push(`  result: ${report.message}`);
   if (report.output) lines.push(`  saved:  ${report.output}`);
   if (report.opsetUpgrade?.upgraded) lines.push(`  ${formatUpgradeLine(report.opsetUpgrade)}`);
+  if (report.stoppedBy) lines.push(`  stopped early: ${report.stoppedBy.reason}`);
+  for (const f of report.failedTrials ?? []) lines.push(`  failed trial: ${f.candidate}: ${f.reason}`);
   return lines.join('\n');
 }
 

@@ -1,19 +1,24 @@
 import type { Range } from '../calibration/ranges.js';
 import type { CalibrationSource } from '../calibration/sources/types.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, describeError, MixqError } from '../errors.js';
 import type { Model } from '../ir/index.js';
 import { toPrecisionMap } from '../qdq/precision-map.js';
 import type { MixedPrecisionTensor, QuantPlan, TensorPrecision } from '../qdq/types.js';
 import { serializeModel } from '../onnx/index.js';
-import { bf16AfterQuantization } from '../qdq/float-mix/index.js';
-import { findCandidateGroups, precisionOverrides, requireCandidates, type CandidateGroup, type CandidateSelection } from './candidates.js';
+import { findCandidateGroups, requireCandidates, type CandidateGroup, type CandidateSelection } from './candidates.js';
 import { Evaluator } from './evaluator.js';
+import { finishSearch, type Finished } from './finish.js';
 import { lowerIsBetter, metricValue, type MetricName, type OutputMetrics } from './metrics.js';
 import { planQuantization as makePlan, type PlanOptions } from '../qdq/plan.js';
 import { allActivationTensors, calibrate } from './pipeline.js';
 import { hashParts, SensitivityCache } from './sensitivity-cache.js';
-import { bisectThenRetry, greedySweep, smallestPassingPrefix, type Budget } from './strategy.js';
-import { badness, meets, validateTarget, type Measurement, type Target } from './targets.js';
+import { Budget, type StopReason } from './budget.js';
+import { bisectThenRetry, greedySweep, smallestPassingPrefix } from './strategy.js';
+import { meets, validateTarget, type Measurement, type Target } from './targets.js';
+import { TrialLog, type Direction, type FailedTrial, type Levels } from './trials.js';
+
+export type { StopReason } from './budget.js';
+export type { FailedTrial } from './trials.js';
 
 export interface AutoSearchOptions {
   readonly source: CalibrationSource;
@@ -40,6 +45,8 @@ export interface AutoSearchOptions {
   readonly onWarning?: (message: string) => void;
   /** Make the ops left float BF16 (INT8/INT16/BF16/FP32 model); final metrics are re-measured. */
   readonly useBf16?: boolean;
+  /** Called with each candidate model before it is loaded; throwing makes it a failed trial. */
+  readonly inspectCandidate?: (model: Model) => void;
 }
 
 export interface LayerResult {
@@ -68,6 +75,10 @@ export interface AutoSearchResult {
   readonly baseline: { readonly float?: number; readonly wide: MeasurementSummary };
   readonly final: MeasurementSummary;
   readonly stoppedEarly: boolean;
+  /** Why the search ended early (budget, or an error mid-search: the best model so far is returned). */
+  readonly stoppedBy?: StopReason;
+  /** Candidates that could not be built or loaded (skipped, the search went on). */
+  readonly failedTrials: readonly FailedTrial[];
   /** Nodes the BF16 pass converted (useBf16). */
   readonly bf16Nodes: readonly string[];
 }
@@ -78,12 +89,26 @@ export interface MeasurementSummary extends OutputMetrics {
 
 const summary = (m: Measurement): MeasurementSummary => (m.score === undefined ? { ...m.metrics } : { ...m.metrics, score: m.score });
 
+/** What the search phase decided, and how it went (the model is chosen from it afterwards). */
+export interface SearchState {
+  direction: Direction;
+  /** The candidate the strategy chose; undefined when it did not get to choose (error, no data). */
+  preferred: Levels | undefined;
+  order: CandidateGroup[];
+  mode: 'count' | 'narrow' | 'widen' | 'widen-off';
+  retried: number;
+  sensitivityEvaluations: number;
+  searchStart: number;
+  cut: boolean;
+}
+
 export async function autoSearch(prepared: Model, options: AutoSearchOptions): Promise<AutoSearchResult> {
   const started = Date.now();
   validateTarget(options.target);
   const target = options.target;
   const narrow = options.narrow ?? { activation: 'int8', weight: 'int8' };
   const progress = options.onProgress ?? (() => {});
+  const warn = options.onWarning ?? (() => {});
   const widePlan = makePlan(prepared, options.wide);
   const groups = findCandidateGroups(prepared, widePlan, options.candidates);
   requireCandidates(groups, options.candidates ?? {});
@@ -100,172 +125,213 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
     batchSize: options.batchSize ?? 32,
     outputIndex: target.kind === 'metric' ? (target.outputIndex ?? 0) : 0,
     ...(target.kind === 'top1' ? { evaluate: target.evaluate, ...(target.scoreRange ? { scoreRange: target.scoreRange } : {}) } : {}),
+    ...(options.inspectCandidate ? { inspectCandidate: options.inspectCandidate } : {}),
   });
-  const budget: Budget = {
-    exhausted: () =>
-      (options.maxEvaluations !== undefined && evaluator.evaluations >= options.maxEvaluations) || (options.timeoutMs !== undefined && Date.now() - started >= options.timeoutMs),
-  };
-  const planFor = (overrides: Map<string, TensorPrecision>): QuantPlan => {
+  const budget = new Budget(() => evaluator.evaluations, options.maxEvaluations, options.timeoutMs, started);
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  /** Tensor precisions of a candidate: a group's activations at its level, its weights too (narrowed: the narrow weight type). */
+  const overridesOf = (levels: Levels): Map<string, TensorPrecision> => {
     const merged = new Map(options.wide.tensorPrecision ?? []);
-    for (const [k, v] of overrides) merged.set(k, v);
-    return makePlan(prepared, { ...options.wide, tensorPrecision: merged });
+    for (const [id, level] of levels) {
+      const g = byId.get(id)!;
+      for (const t of g.activations) merged.set(t, level);
+      for (const t of g.weights) merged.set(t, level === narrow.activation ? narrow.weight : level);
+    }
+    return merged;
   };
+  const planFor = (levels: Levels): QuantPlan => makePlan(prepared, { ...options.wide, tensorPrecision: overridesOf(levels) });
 
+  // Errors up to here (configuration, data, the float or wide model failing) are the caller's to fix: they throw.
   const floatScore = withScore ? await evaluator.scoreFloat() : undefined;
   const wideMeasure = await evaluator.measure(widePlan, withScore);
   const reference = target.kind === 'top1' ? (target.relativeTo === 'float' ? floatScore : wideMeasure.score) : undefined;
+  const wideMeets = meets(target, wideMeasure, reference);
+  const log = new TrialLog();
+  log.add({ levels: new Map(), plan: widePlan, measure: wideMeasure, ok: wideMeets });
 
   const metric: MetricName = target.kind === 'metric' ? target.metric : 'l2';
-  const cacheKey = hashParts([serializeModel(prepared) ?? new Uint8Array(0), JSON.stringify([...ranges]), JSON.stringify({ wide: { ...options.wide, tensorPrecision: [...(options.wide.tensorPrecision ?? [])], nodePrecision: [...(options.wide.nodePrecision ?? [])] }, narrow, metric, batch: options.batchSize ?? 32 }), evaluator.referenceDigest()]);
-  const cache = SensitivityCache.open(options.cacheDir, cacheKey);
-  const cachedSensitivities = groups.filter((g) => cache.get(g.id) !== undefined).length;
   const sensitivities = new Map<string, number>();
-  const evalsBeforeSensitivity = evaluator.evaluations;
-  let sensitivityCut = false;
-  const workers = options.workers ?? 1;
-  if (workers > 1) {
-    const todo = groups.filter((g) => cache.get(g.id) === undefined);
-    let done = groups.length - todo.length;
-    await evaluator.metricsInWorkers(todo.map((g) => ({ id: g.id, plan: planFor(precisionOverrides([g], narrow.activation, narrow.weight)) })), workers, (id, m) => {
-      cache.set(id, metricValue(m, metric));
-      progress('sensitivity', ++done, groups.length, id);
-    });
-  }
-  for (const [i, g] of groups.entries()) {
-    let s = cache.get(g.id);
-    if (s === undefined && budget.exhausted()) {
-      // Out of budget: layers not measured stay wide (they are left out of the search).
-      sensitivityCut = true;
-      break;
+  const state: SearchState = { direction: wideMeets ? 'narrow' : 'widen', preferred: undefined, order: [], mode: 'narrow', retried: 0, sensitivityEvaluations: 0, searchStart: evaluator.evaluations, cut: false };
+  let trialsDone = 0;
+  const trial = async (levels: Levels): Promise<boolean> => {
+    const seen = log.get(levels);
+    if (seen) return seen.ok;
+    if (log.wasRejected(levels)) return false;
+    let plan: QuantPlan | undefined;
+    let m: Awaited<ReturnType<Evaluator['tryMeasure']>>;
+    try {
+      plan = planFor(levels);
+      m = await evaluator.tryMeasure(plan, withScore);
+    } catch (error) {
+      // Planning refused it: as much a failed trial as a model onnxruntime will not load.
+      if (plan !== undefined) throw error;
+      m = { rejected: describeError(error), error };
     }
-    if (s === undefined) {
-      const m = await evaluator.metricsOf(planFor(precisionOverrides([g], narrow.activation, narrow.weight)));
-      s = metricValue(m, metric);
-      cache.set(g.id, s);
+    progress('search', ++trialsDone, undefined);
+    if ('rejected' in m) {
+      const failed = log.reject(levels, m.rejected);
+      warn(`Skipped a candidate that failed to build or load (${failed.candidate}): ${failed.reason}`);
+      return false;
     }
-    sensitivities.set(g.id, s);
-    progress('sensitivity', i + 1, groups.length, g.id);
-  }
-  const sensitivityEvaluations = evaluator.evaluations - evalsBeforeSensitivity;
-  const sign = lowerIsBetter(metric) ? 1 : -1;
-  const order = groups.filter((g) => sensitivities.has(g.id)).sort((a, b) => sign * (sensitivities.get(a.id)! - sensitivities.get(b.id)!) || a.id.localeCompare(b.id));
-
-  let best = { plan: widePlan, measure: wideMeasure as Measurement & { model: Model }, precisions: new Map<string, TensorPrecision>() };
-  const wideMeets = meets(target, wideMeasure, reference);
-  const trials: { done: number } = { done: 0 };
-  const trial = async (overrides: Map<string, TensorPrecision>): Promise<boolean> => {
-    const p = planFor(overrides);
-    const m = await evaluator.measure(p, withScore);
-    progress('search', ++trials.done, undefined);
     const ok = meets(target, m, reference);
-    const bestMeets = meets(target, best.measure, reference);
-    if ((ok && (!bestMeets || overrides.size >= best.precisions.size)) || (!ok && !bestMeets && badness(target, m, reference) < badness(target, best.measure, reference))) {
-      best = { plan: p, measure: m, precisions: overrides };
-    }
+    log.add({ levels, plan: plan!, measure: m, ok });
     return ok;
   };
 
-  const evalsBeforeSearch = evaluator.evaluations;
-  let retried = 0;
-  let stoppedEarly = sensitivityCut;
-  let message: string;
-  let met: boolean;
-  const chosen = new Map<string, TensorPrecision>();
-  let bf16Nodes = new Set<string>();
-  if (target.kind === 'count') {
-    // No accuracy check: the N least sensitive groups, measured once for the report.
-    const take = Math.min(target.layers, order.length);
-    const overrides = precisionOverrides(order.slice(0, take), narrow.activation, narrow.weight);
-    if (take > 0) await trial(overrides);
-    for (const g of order.slice(0, take)) chosen.set(g.id, narrow.activation);
-    met = true;
-    message = `Narrowed the ${take} least sensitive of ${order.length} layer group(s) to ${narrow.activation} (count target, no accuracy check).`;
-  } else if (wideMeets) {
-    const select = (idx: readonly number[]) => precisionOverrides(idx.map((i) => order[i]!), narrow.activation, narrow.weight);
-    const search = options.strategy === 'greedy' ? greedySweep : bisectThenRetry;
-    const outcome = await search(order.length, (idx) => trial(select(idx)), budget);
-    retried = outcome.retried;
-    stoppedEarly ||= outcome.stoppedEarly;
-    // The accepted set was measured during the search (or is the wide model itself).
-    const accepted = select(outcome.accepted);
-    if (accepted.size > 0 && best.precisions !== accepted && !sameMap(best.precisions, accepted)) await trial(accepted);
-    for (const i of outcome.accepted) chosen.set(order[i]!.id, narrow.activation);
-    met = true;
-    message = `Narrowed ${outcome.accepted.length} of ${order.length} layer group(s) to ${narrow.activation}${stoppedEarly ? ' (budget ran out: best model so far)' : ''}.`;
-  } else {
-    const result = await fallBack(order.slice().reverse(), trial, budget, options, chosen);
-    met = result.met;
-    stoppedEarly ||= result.stoppedEarly;
-    message = result.message;
-    options.onWarning?.(message);
+  let stoppedBy: StopReason | undefined;
+  let cachedSensitivities = 0;
+  try {
+    const cacheKey = hashParts([serializeModel(prepared) ?? new Uint8Array(0), JSON.stringify([...ranges]), JSON.stringify({ wide: { ...options.wide, tensorPrecision: [...(options.wide.tensorPrecision ?? [])], nodePrecision: [...(options.wide.nodePrecision ?? [])] }, narrow, metric, batch: options.batchSize ?? 32 }), evaluator.referenceDigest()]);
+    const cache = SensitivityCache.open(options.cacheDir, cacheKey);
+    cachedSensitivities = groups.filter((g) => cache.get(g.id) !== undefined).length;
+    const before = evaluator.evaluations;
+    await measureSensitivities();
+    state.sensitivityEvaluations = evaluator.evaluations - before;
+    const sign = lowerIsBetter(metric) ? 1 : -1;
+    state.order = groups.filter((g) => sensitivities.has(g.id)).sort((a, b) => sign * (sensitivities.get(a.id)! - sensitivities.get(b.id)!) || a.id.localeCompare(b.id));
+    state.searchStart = evaluator.evaluations;
+    await search();
+
+    async function measureSensitivities(): Promise<void> {
+      const one = (g: CandidateGroup): Levels => new Map([[g.id, narrow.activation]]);
+      if ((options.workers ?? 1) > 1) {
+        const todo = groups.filter((g) => cache.get(g.id) === undefined);
+        let done = groups.length - todo.length;
+        const poolFailure = await evaluator.metricsInWorkers(todo.map((g) => ({ id: g.id, plan: planFor(one(g)) })), options.workers!, (id, m) => {
+          cache.set(id, metricValue(m, metric));
+          progress('sensitivity', ++done, groups.length, id);
+        });
+        if (poolFailure) warn(`Some sensitivities could not be measured in worker threads (${poolFailure}); measuring them in this thread.`);
+      }
+      for (const [i, g] of groups.entries()) {
+        let s = cache.get(g.id);
+        if (s === undefined && budget.exhausted()) {
+          // Out of budget: layers not measured stay wide (they are left out of the search).
+          state.cut = true;
+          return;
+        }
+        if (s === undefined) {
+          const m = await evaluator.tryMetricsOf(planFor(one(g)));
+          if ('rejected' in m) {
+            // A layer whose narrowed model cannot be built or loaded stays wide.
+            const failed = log.reject(one(g), m.rejected);
+            warn(`Layer group '${g.id}' stays ${options.wide.activation}: narrowing it alone failed (${failed.reason}).`);
+            continue;
+          }
+          s = metricValue(m, metric);
+          cache.set(g.id, s);
+        }
+        sensitivities.set(g.id, s);
+        progress('sensitivity', i + 1, groups.length, g.id);
+      }
+    }
+
+    async function search(): Promise<void> {
+      const order = state.order;
+      const atLevel = (idx: readonly number[], level: TensorPrecision, from: CandidateGroup[] = order): Levels => new Map(idx.map((i) => [from[i]!.id, level]));
+      if (target.kind === 'count') {
+        // No accuracy check: the N least sensitive groups, measured once for the report.
+        state.mode = 'count';
+        const take = Array.from({ length: Math.min(target.layers, order.length) }, (_, i) => i);
+        state.preferred = atLevel(take, narrow.activation);
+        if (take.length > 0) await trial(state.preferred);
+      } else if (wideMeets) {
+        const strategy = options.strategy === 'greedy' ? greedySweep : bisectThenRetry;
+        const outcome = await strategy(order.length, (idx) => trial(atLevel(idx, narrow.activation)), budget);
+        state.retried = outcome.retried;
+        state.cut ||= outcome.stoppedEarly;
+        state.preferred = atLevel(outcome.accepted, narrow.activation);
+      } else if (options.fallback === false) {
+        state.mode = 'widen-off';
+        state.preferred = new Map();
+      } else {
+        // The wide model misses the target: widen the most sensitive groups to BF16, then to FP32.
+        state.mode = 'widen';
+        const mostHarmfulFirst = order.slice().reverse();
+        for (const level of ['bfloat16', 'float32'] as const) {
+          const { k } = await smallestPassingPrefix(mostHarmfulFirst.length, (idx) => trial(atLevel(idx, level, mostHarmfulFirst)), budget);
+          if (k !== undefined) {
+            state.preferred = atLevel(Array.from({ length: k }, (_, i) => i), level, mostHarmfulFirst);
+            return;
+          }
+          if (budget.exhausted()) return;
+        }
+      }
+    }
+  } catch (error) {
+    // After the wide model was measured, nothing is lost: the best model so far is returned with the reason.
+    stoppedBy = { kind: 'error', reason: describeError(error), ...(error instanceof MixqError ? { code: error.code } : {}) };
+    warn(`The search stopped early: ${stoppedBy.reason}. Returning the best model measured so far.`);
   }
-  let final = best.measure;
-  if (options.useBf16) {
-    // Ops the plan left float become BF16 (emulated Cast pairs); the final figures are re-measured.
-    const converted = bf16AfterQuantization(final.model, best.plan.nodes);
-    final = await evaluator.measureModel(converted.model, withScore);
-    bf16Nodes = new Set(converted.nodes.filter((n) => n.precision === 'bfloat16').map((n) => n.name));
-    met = met && meets(target, final, reference);
-  }
+  stoppedBy ??= budget.stoppedBy;
+
+  const finished: Finished = await finishSearch({ log, state, target, reference, evaluator, withScore, warn, useBf16: options.useBf16 === true });
+  const message = describeOutcome(finished, state, narrow.activation, stoppedBy, log.failed.length);
+  if (state.direction === 'widen') warn(message);
+  const levels = finished.trial.levels;
   const layers: LayerResult[] = groups.map((g) => ({
     name: g.id,
     op: g.opTypes.join('/'),
     nodes: g.nodes,
     sensitivity: sensitivities.get(g.id) ?? NaN,
-    precision: chosen.get(g.id) ?? options.wide.activation,
+    precision: levels.get(g.id) ?? options.wide.activation,
   }));
   return {
-    model: final.model,
-    plan: best.plan,
-    mixedPrecisionTensor: toPrecisionMap(best.plan.tensors.filter((t) => t.role !== 'bias').map((t) => [t.name, t.precision])),
+    model: finished.measure.model,
+    plan: finished.trial.plan,
+    mixedPrecisionTensor: precisionMapOf(finished.trial.plan, overridesOf(levels)),
     ranges,
-    met,
+    met: finished.met && stoppedBy?.kind !== 'error',
     message,
     evaluations: evaluator.evaluations,
-    sensitivityEvaluations,
-    searchEvaluations: evaluator.evaluations - evalsBeforeSearch,
-    retried,
+    sensitivityEvaluations: state.sensitivityEvaluations,
+    searchEvaluations: evaluator.evaluations - state.searchStart,
+    retried: state.retried,
     cachedSensitivities,
     seconds: (Date.now() - started) / 1000,
     sensitivityMetric: metric,
     layers,
     baseline: { ...(floatScore !== undefined ? { float: floatScore } : {}), wide: summary(wideMeasure) },
-    final: summary(final),
-    stoppedEarly,
-    bf16Nodes: [...bf16Nodes],
+    final: summary(finished.measure),
+    stoppedEarly: state.cut || stoppedBy !== undefined,
+    ...(stoppedBy ? { stoppedBy } : {}),
+    failedTrials: [...log.failed],
+    bf16Nodes: finished.bf16Nodes,
   };
 }
 
-function sameMap(a: Map<string, TensorPrecision>, b: Map<string, TensorPrecision>): boolean {
-  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+/**
+ * The map quantize() takes to rebuild the model: every non-bias tensor with Q/DQ or a Cast pair,
+ * plus the tensors kept Float32 on purpose (they get neither, so the plan does not list them).
+ */
+function precisionMapOf(plan: QuantPlan, overrides: ReadonlyMap<string, TensorPrecision>): MixedPrecisionTensor {
+  const entries: [string, TensorPrecision][] = plan.tensors.filter((t) => t.role !== 'bias').map((t) => [t.name, t.precision]);
+  for (const [name, p] of overrides) if (p === 'float32') entries.push([name, p]);
+  return toPrecisionMap(entries);
 }
 
-/** The wide model misses the target: widen the most sensitive groups to BF16, then to FP32. */
-async function fallBack(
-  mostHarmfulFirst: CandidateGroup[],
-  trial: (o: Map<string, TensorPrecision>) => Promise<boolean>,
-  budget: Budget,
-  options: AutoSearchOptions,
-  chosen: Map<string, TensorPrecision>,
-): Promise<{ met: boolean; stoppedEarly: boolean; message: string }> {
-  const prefix = 'The wide model already misses the target.';
-  if (options.fallback === false) {
-    return { met: false, stoppedEarly: false, message: `${prefix} Fallback is off: returning the wide model.` };
+/** The run's one-line summary, written from the model actually returned. */
+function describeOutcome(finished: Finished, state: SearchState, narrowTo: TensorPrecision, stopped: StopReason | undefined, failed: number): string {
+  const levels = [...finished.trial.levels.values()];
+  const total = state.order.length;
+  const parts: string[] = [];
+  if (state.mode === 'count') {
+    parts.push(`Narrowed the ${levels.length} least sensitive of ${total} layer group(s) to ${narrowTo} (count target, no accuracy check).`);
+  } else if (state.mode === 'narrow') {
+    parts.push(`Narrowed ${levels.filter((p) => p === narrowTo).length} of ${total} layer group(s) to ${narrowTo}.`);
+  } else {
+    parts.push('The wide model already misses the target.');
+    if (state.mode === 'widen-off') parts.push('Fallback is off: returning the wide model.');
+    else if (finished.trial.ok && levels.length > 0) parts.push(`Fell back ${levels.length} layer group(s) to ${levels[0] === 'bfloat16' ? 'BF16' : 'FP32'}; the target now holds.`);
+    else if (stopped) parts.push('No model met it before the search stopped; the best model found is returned.');
+    else parts.push('No model met it, even with every candidate layer in FP32; the best model found is returned.');
   }
-  for (const level of ['bfloat16', 'float32'] as const) {
-    const select = (idx: readonly number[]) => precisionOverrides(idx.map((i) => mostHarmfulFirst[i]!), level, level);
-    const { k } = await smallestPassingPrefix(mostHarmfulFirst.length, (idx) => trial(select(idx)), budget);
-    if (k !== undefined) {
-      for (const g of mostHarmfulFirst.slice(0, k)) chosen.set(g.id, level);
-      return { met: true, stoppedEarly: false, message: `${prefix} Fell back ${k} layer group(s) to ${level === 'bfloat16' ? 'BF16' : 'FP32'}; the target now holds.` };
-    }
-    if (budget.exhausted()) break;
-  }
-  return { met: false, stoppedEarly: budget.exhausted(), message: `${prefix} No model met it, even with every candidate layer in FP32; the best model found is returned.` };
+  if (stopped) parts.push(`The search stopped early (${stopped.reason}): this is the best model so far.`);
+  if (failed > 0) parts.push(`${failed} candidate(s) failed to build or load and were skipped (failedTrials).`);
+  return parts.join(' ');
 }
 
 export function assertOptions(options: AutoSearchOptions): void {
   if (options.maxEvaluations !== undefined && !(options.maxEvaluations >= 1)) throw new ConfigError('maxEvaluations must be ≥ 1.');
   if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new ConfigError('timeoutMs must be > 0.');
 }
-

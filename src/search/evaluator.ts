@@ -16,6 +16,20 @@ export interface EvaluatorOptions {
   readonly outputIndex: number;
   readonly evaluate?: EvaluateFunction;
   readonly scoreRange?: readonly [number, number];
+  /**
+   * Called with each candidate model before it is loaded; throwing rejects the candidate (a failed
+   * trial, as when onnxruntime refuses it). A seam for tests and for vetoing candidates.
+   */
+  readonly inspectCandidate?: (model: Model) => void;
+}
+
+/** A measured candidate, with the model that was measured. */
+export type Measured = Measurement & { readonly model: Model };
+
+/** A candidate that could not be built or loaded: a failed trial, not the end of a search. */
+export interface Rejected {
+  readonly rejected: string;
+  readonly error: unknown;
 }
 
 /**
@@ -66,16 +80,24 @@ export class Evaluator {
    * Output metrics of many plans, run in parallel worker threads (each with its own session).
    * The calibration feeds are held in memory for the workers. One evaluation per plan.
    */
-  async metricsInWorkers(plans: readonly { id: string; plan: QuantPlan }[], workers: number, onDone: (id: string, m: OutputMetrics) => void): Promise<void> {
+  async metricsInWorkers(plans: readonly { id: string; plan: QuantPlan }[], workers: number, onDone: (id: string, m: OutputMetrics) => void): Promise<string | undefined> {
     const feeds: Record<string, HostTensor>[] = [];
     for await (const feed of this.source.batches(this.options.batchSize)) feeds.push(feed);
     const pool = WorkerPool.create(Math.min(workers, plans.length), feeds);
+    let poolFailure: string | undefined;
     try {
       await Promise.all(
         plans.map(async ({ id, plan }) => {
           const bytes = serializeModel(buildModel(this.prepared, plan, this.ranges).model);
           if (!bytes) throw new MixqError('INVALID_CONFIG', 'Models over 2 GB cannot be evaluated in worker threads.', { hint: 'Use workers: 1.' });
-          const outputs = await pool.run(bytes, this.outputName);
+          let outputs: Float32Array[];
+          try {
+            outputs = await pool.run(bytes, this.outputName);
+          } catch (error) {
+            // Left unmeasured: the caller measures it in this thread, where a failure is a failed trial.
+            poolFailure ??= describeError(error);
+            return;
+          }
           this.evaluations++;
           const acc = new MetricAccumulator();
           outputs.forEach((out, b) => {
@@ -88,33 +110,56 @@ export class Evaluator {
     } finally {
       await pool.close();
     }
+    return poolFailure;
   }
 
-  /** Output metrics of a plan's model on the calibration data (one evaluation). */
-  async metricsOf(plan: QuantPlan): Promise<OutputMetrics> {
-    const { model } = buildModel(this.prepared, plan, this.ranges);
-    const session = await ModelSession.create(model, { optimization: 'disabled' });
+  /** Output metrics of a plan's model on the calibration data (one evaluation), or why it was rejected. */
+  async tryMetricsOf(plan: QuantPlan): Promise<OutputMetrics | Rejected> {
+    const opened = await this.open(plan);
+    if ('rejected' in opened) return opened;
     try {
-      return await this.compare(session);
+      return await this.compare(opened.session);
     } finally {
-      await session.close();
+      await opened.session.close();
     }
   }
 
-  /** Metrics plus, when an evaluate function is set, its score (one evaluation). */
-  async measure(plan: QuantPlan, withScore: boolean): Promise<Measurement & { model: Model }> {
-    return this.measureModel(buildModel(this.prepared, plan, this.ranges).model, withScore);
+  /** Metrics plus, when an evaluate function is set, its score (one evaluation); throws if rejected. */
+  async measure(plan: QuantPlan, withScore: boolean): Promise<Measured> {
+    const m = await this.tryMeasure(plan, withScore);
+    if ('rejected' in m) throw m.error;
+    return m;
   }
 
-  /** Like measure(), for a model built elsewhere (e.g. after a BF16 pass). */
-  async measureModel(model: Model, withScore: boolean): Promise<Measurement & { model: Model }> {
-    const session = await ModelSession.create(model, { optimization: 'disabled' });
+  /** Like measure(), but a candidate that cannot be built or loaded is returned as Rejected. */
+  async tryMeasure(plan: QuantPlan | Model, withScore: boolean): Promise<Measured | Rejected> {
+    const opened = await this.open(plan);
+    if ('rejected' in opened) return opened;
+    const { session, model } = opened;
     try {
       const metrics = await this.compare(session);
       const score = withScore ? await this.score(session) : undefined;
       return score === undefined ? { metrics, model } : { metrics, score, model };
     } finally {
       await session.close();
+    }
+  }
+
+  /** Like measure(), for a model built elsewhere (e.g. after a BF16 pass). */
+  async measureModel(model: Model, withScore: boolean): Promise<Measured> {
+    const m = await this.tryMeasure(model, withScore);
+    if ('rejected' in m) throw m.error;
+    return m;
+  }
+
+  /** Builds (from a plan) and loads a candidate; any failure here rejects the candidate. */
+  private async open(candidate: QuantPlan | Model): Promise<{ session: ModelSession; model: Model } | Rejected> {
+    try {
+      const model = 'graph' in candidate ? candidate : buildModel(this.prepared, candidate, this.ranges).model;
+      this.options.inspectCandidate?.(model);
+      return { session: await ModelSession.create(model, { optimization: 'disabled' }), model };
+    } catch (error) {
+      return { rejected: describeError(error), error };
     }
   }
 

@@ -51,7 +51,8 @@ Examples:
 
 The evaluate module's default export is  async (model) => score  (higher is better, 0..1); model.run(feeds)
 runs the candidate on your data. Give a .js or .mjs file.
-Exit code 3 when the target cannot be met: the best model found is still written.`;
+Exit code 3 when the target cannot be met, 4 (or 5 for the evaluate module) when an evaluation failed
+mid-search: the best model found so far and the report are still written.`;
 
 export function registerAuto(program: Command, io: CliIo): void {
   const cmd = program
@@ -105,6 +106,13 @@ async function runAuto(path: string, opts: AutoOptions, globals: GlobalOptions, 
   const report = buildAutoReport(result, target, { model: path, output: opts.output });
   await writeReportFiles(report, opts);
   printReport(report, opts, globals, io);
+  if (result.stoppedBy?.kind === 'error') {
+    // The run was not lost (model and report written above), but it did not finish: say why.
+    const code = result.stoppedBy.code === 'EVALUATE_FAILED' ? 'EVALUATE_FAILED' : 'RUNTIME_FAILURE';
+    throw new MixqError(code, `The search stopped early: ${result.stoppedBy.reason}`, {
+      hint: `The best model measured so far was saved to ${opts.output}${opts.report ? ` and the report to ${opts.report}` : ''}; fix the cause and run again (--cache-dir resumes the sensitivities).`,
+    });
+  }
   if (!result.met) {
     throw new MixqError('TARGET_NOT_MET', `Target ${report.target.description} not met: ${result.message}`, {
       hint: `The best model found was saved to ${opts.output}; loosen the target${result.stoppedEarly ? ', or allow more evaluations / time' : ''}.`,
