@@ -88,5 +88,5 @@ export function slowerThanFloatWarning(cost: Pick<CostFigures, 'float' | 'final'
   if (cost.int16QdqPairs > 0) {
     return `${measured} It has ${cost.int16QdqPairs} INT16 Q/DQ pair(s): onnxruntime's CPU kernels do not fuse INT16 Q/DQ, so each runs as separate quantize/dequantize ops around a float kernel; NPUs such as AMD Ryzen AI and Qualcomm Hexagon (QNN HTP) run A16W8 natively. Measure on the target runtime before deploying.`;
   }
-  return `${measured} onnxruntime runs the Q/DQ pairs it cannot fuse into integer kernels as separate ops; measure on the target runtime before deploying.`;
+  return `${measured} It has no INT16 Q/DQ pairs; onnxruntime's integer CPU kernels are not faster than its float ones for every op and shape, and Q/DQ pairs it cannot fuse run as separate ops. Measure on the target runtime before deploying.`;
 }

@@ -36,7 +36,8 @@ describe('cost line and slower-than-float warning (injected figures)', () => {
     expect(warning).toContain('run A16W8 natively');
     const noInt16 = slowerThanFloatWarning({ ...recognizer, int16QdqPairs: 0 })!;
     expect(noInt16).toContain('2.8× slower');
-    expect(noInt16).not.toContain('INT16');
+    expect(noInt16).toContain('It has no INT16 Q/DQ pairs');
+    expect(noInt16).not.toContain('do not fuse INT16');
   });
 
   it('does not warn when the final model is as fast or faster, or when latency was not measured', () => {
