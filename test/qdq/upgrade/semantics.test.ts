@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { floatAttr, Graph, intAttr, Tensor, tensorType } from '../../../src/ir/index.js';
+import { floatAttr, Graph, intAttr, stringAttr, Tensor, tensorType } from '../../../src/ir/index.js';
 import { upgradeOpset } from '../../../src/qdq/upgrade/index.js';
 import { bytesOf, feed, floatInput, nodeOf, oldModel, upgradeAndCompare } from './helpers.js';
 
@@ -153,5 +153,42 @@ describe('opset upgrade: ops whose meaning or outputs changed', () => {
     expect(floatInput(other.clip, 1)).toEqual([-0.5]);
     expect(then.clip.attributes.size).toBe(0);
     expect(report.changes).toEqual([{ opType: 'Clip', count: 2, what: 'min/max → inputs' }]);
+  });
+});
+
+describe('opset upgrade: later-opset adapters', () => {
+  it('RoiAlign-10 → 16 keeps its output_half_pixel coordinates', async () => {
+    const m = oldModel(11);
+    const x = m.input('x', [1, 2, 6, 6]);
+    const rois = m.graph.addInitializer(Tensor.fromArray('rois', 'float32', [2, 4], Float32Array.of(0.5, 0.5, 3.7, 4.2, 1, 0, 5.5, 5.5)));
+    const idx = m.graph.addInitializer(Tensor.fromArray('idx', 'int64', [2], BigInt64Array.of(0n, 0n)));
+    const roi = m.graph.addNode({ opType: 'RoiAlign', name: 'roi', inputs: [x, rois, idx], outputs: ['y'], attributes: [intAttr('output_height', 2), intAttr('output_width', 3), intAttr('sampling_ratio', 2)] });
+    m.output(roi.output(0));
+    const report = await upgradeAndCompare(m.model, { x: feed([1, 2, 6, 6], 41) }, 21, 1e-6);
+    expect(roi.attrString('coordinate_transformation_mode')).toBe('output_half_pixel');
+    expect(report.changes[0]!.opType).toBe('RoiAlign');
+  });
+
+  it('GridSample-16 → 20 renames bilinear to linear, same values', async () => {
+    const m = oldModel(16);
+    const x = m.input('x', [1, 1, 4, 4]);
+    const grid = m.graph.addInitializer(Tensor.fromArray('grid', 'float32', [1, 2, 2, 2], Float32Array.of(-0.9, -0.5, 0.3, 0.1, 0.7, -0.2, 0, 0.95)));
+    const gs = m.graph.addNode({ opType: 'GridSample', name: 'gs', inputs: [x, grid], outputs: ['y'], attributes: [stringAttr('mode', 'bilinear'), intAttr('align_corners', 0)] });
+    m.output(gs.output(0));
+    await upgradeAndCompare(m.model, { x: feed([1, 1, 4, 4], 42) }, 21, 1e-6);
+    expect(gs.attrString('mode')).toBe('linear');
+  });
+
+  it('GroupNormalization-18 (per-group scale) is reported at 21, and 18 → 20 is fine', () => {
+    const build = () => {
+      const m = oldModel(18);
+      const x = m.input('x', [1, 4, 2, 2]);
+      const s = m.graph.addInitializer(Tensor.fromArray('s', 'float32', [2], Float32Array.of(1, 2)));
+      const b = m.graph.addInitializer(Tensor.fromArray('b', 'float32', [2], Float32Array.of(0, 1)));
+      m.output(m.graph.addNode({ opType: 'GroupNormalization', name: 'gn', inputs: [x, s, b], outputs: ['y'], attributes: [intAttr('num_groups', 2)] }).output(0));
+      return m.model;
+    };
+    expect(upgradeOpset(build(), { target: 21 }).blocked).toEqual([{ node: 'gn', opType: 'GroupNormalization', reason: expect.stringContaining('per-channel') }]);
+    expect(upgradeOpset(build(), { target: 20 }).upgraded).toBe(true);
   });
 });
