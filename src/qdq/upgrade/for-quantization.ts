@@ -24,7 +24,7 @@ export function upgradeForQuantization(model: Model, needs: { readonly sixteenBi
   const refused: UpgradeReport[] = [];
   for (const target of targets) {
     const report = upgradeOpset(model, { target });
-    if (report.upgraded) return { report, warnings: refused.map((r) => partialWarning(r, target)) };
+    if (report.upgraded) return { report, warnings: refused[0] ? [partialWarning(refused[0], target)] : [] };
     refused.push(report);
   }
   const first = refused[0];
@@ -36,9 +36,14 @@ function blocks(report: UpgradeReport): string {
   return lines.slice(0, 3).join('; ') + (lines.length > 3 ? `; and ${lines.length - 3} more` : '');
 }
 
+/** What the com.microsoft domain has to carry at `opset`. */
+function microsoftQdq(opset: number, sixteenBit: boolean): string {
+  const kinds = [...(sixteenBit && opset < 21 ? ['int16'] : []), ...(opset < 13 ? ['per-channel'] : [])];
+  return `${kinds.join(' and ')} Q/DQ use the com.microsoft domain`;
+}
+
 function partialWarning(refusal: UpgradeReport, reached: number): string {
-  const lost = refusal.target >= 21 && reached < 21 ? 'int16/uint16 Q/DQ use the com.microsoft domain' : 'per-channel Q/DQ use the com.microsoft domain';
-  return `ai.onnx opset raised only to ${reached}, not ${refusal.target} (${blocks(refusal)}): ${lost}.`;
+  return `ai.onnx opset raised only to ${reached}, not ${refusal.target} (${blocks(refusal)}): ${microsoftQdq(reached, refusal.target >= 21)}.`;
 }
 
 function keptWarning(refusal: UpgradeReport, sixteenBit: boolean): string {
@@ -46,8 +51,7 @@ function keptWarning(refusal: UpgradeReport, sixteenBit: boolean): string {
   if (refusal.from < 10) {
     return `The model stays at ai.onnx opset ${refusal.from} (${why}). onnxruntime's default graph optimizations fuse Q/DQ around Conv/MatMul into QLinearConv/QLinearMatMul, which exist from opset 10, so the quantized model loads only with graph optimization level 'basic' or 'disabled'. Fix or replace the listed node(s) and run \`mixq upgrade\` to quantize for default settings.`;
   }
-  const uses = sixteenBit && refusal.from < 21 ? 'int16 and per-channel Q/DQ use' : 'per-channel Q/DQ use';
-  return `ai.onnx opset kept at ${refusal.from} (${why}): ${uses} the com.microsoft domain${refusal.from < 13 ? ', and BF16 casts are not available' : ''}.`;
+  return `ai.onnx opset kept at ${refusal.from} (${why}): ${microsoftQdq(refusal.from, sixteenBit)}${refusal.from < 13 ? ', and BF16 casts are not available' : ''}.`;
 }
 
 /** Whether a precision map gives any tensor a 16-bit integer type. */
