@@ -192,3 +192,32 @@ describe('opset upgrade: later-opset adapters', () => {
     expect(upgradeOpset(build(), { target: 20 }).upgraded).toBe(true);
   });
 });
+
+describe('opset upgrade: Loop bodies', () => {
+  it('Unsqueeze/ReduceSum axes inside a Loop body become inputs; the loop computes the same', async () => {
+    const m = oldModel(11);
+    const v0 = m.input('v', [3]);
+    const trip = m.graph.addInitializer(Tensor.fromArray('trip', 'int64', [], BigInt64Array.of(3n)));
+    const cond = m.graph.addInitializer(Tensor.fromArray('cond', 'bool', [], Uint8Array.of(1)));
+    const body = new Graph('body', m.graph);
+    body.addInput('i', tensorType('int64', []));
+    const condIn = body.addInput('cond_in', tensorType('bool', []));
+    const vIn = body.addInput('v_in', tensorType('float32', [3]));
+    const un = body.addNode({ opType: 'Unsqueeze', name: 'body_unsqueeze', inputs: [vIn], outputs: ['u'], attributes: [{ name: 'axes', value: { type: 'ints', value: [0n] } }] });
+    const sum = body.addNode({ opType: 'ReduceSum', name: 'body_sum', inputs: [un.output(0)], outputs: ['s'], attributes: [{ name: 'axes', value: { type: 'ints', value: [0n] } }, intAttr('keepdims', 0)] });
+    const add = body.addNode({ opType: 'Add', inputs: [sum.output(0), vIn], outputs: ['v_out'] });
+    const condOut = body.addNode({ opType: 'Identity', inputs: [condIn], outputs: ['cond_out'] });
+    condOut.output(0).type = tensorType('bool', []);
+    add.output(0).type = tensorType('float32', [3]);
+    body.addOutput(condOut.output(0));
+    body.addOutput(add.output(0));
+    const loop = m.graph.addNode({ opType: 'Loop', name: 'loop', inputs: [trip, cond, v0], outputs: ['v_final'], attributes: [{ name: 'body', value: { type: 'graph', value: body } }] });
+    m.output(loop.output(0), 'float32', [3]);
+    const report = await upgradeAndCompare(m.model, { v: feed([3], 43) }, 13);
+    expect(un.attributes.has('axes')).toBe(false);
+    expect(un.inputs[1]!.initializer!.toArray()).toEqual(BigInt64Array.of(0n));
+    expect(un.inputs[1]!.graph).toBe(body);
+    expect(sum.inputs[1]!.initializer!.toArray()).toEqual(BigInt64Array.of(0n));
+    expect(report.changes.map((c) => c.opType)).toEqual(['ReduceSum', 'Unsqueeze']);
+  });
+});
