@@ -16,8 +16,9 @@ import { planQuantization, type PlanOptions } from '../src/qdq/plan.js';
 import { computeQParams } from '../src/qdq/qparams.js';
 import { quantizeWeight } from '../src/qdq/weights.js';
 import type { QuantPlan, TensorPrecision } from '../src/qdq/types.js';
+import type { OutputMetrics } from '../src/search/metrics.js';
 import { ModelSession, type OptimizationLevel } from '../src/runtime/index.js';
-import { MetricAccumulator } from '../src/search/metrics.js';
+import { MetricAccumulator, referenceStats, type ReferenceStats } from '../src/search/metrics.js';
 import { allActivationTensors, buildModel, calibrate, prepareForQuantization } from '../src/search/pipeline.js';
 import { findCandidateGroups } from '../src/search/candidates.js';
 import { BuildCache } from '../src/qdq/build-cache.js';
@@ -58,6 +59,7 @@ async function timeReps<T>(fn: () => T | Promise<T>, reps = REPS): Promise<{ val
   return { value, wallMs: median(walls), cpuMs: median(cpus) };
 }
 
+const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
 const round = (t: Timing): Timing => ({ wallMs: Math.round(t.wallMs * 10) / 10, cpuMs: Math.round(t.cpuMs * 10) / 10 });
 const phases: Record<string, Timing> = {};
 const record = (name: string, t: Timing): void => {
@@ -153,56 +155,65 @@ const runT = await timeReps(async () => {
   return outs;
 });
 record('eval.run(all batches, disabled)', runT);
-const cmpT = await timeReps(() => {
+const perSampleOf = (b: number): number => reference[b]!.length / feeds[b]![fixture.inputName]!.dims[0]!;
+record('eval.compare(plain, as before)', await timeReps(() => {
   const acc = new MetricAccumulator();
-  runT.value.forEach((o, b) => acc.add(reference[b]!, o, o.length / feeds[b]![fixture.inputName]!.dims[0]!));
+  runT.value.forEach((o, b) => acc.add(reference[b]!, o, perSampleOf(b)));
   return acc.result();
-});
-record('eval.compare', cmpT);
+}));
+const stats: ReferenceStats[] = reference.map((r, b) => referenceStats(r, perSampleOf(b)));
+record('eval.compare(reference stats kept)', await timeReps(() => {
+  const acc = new MetricAccumulator();
+  runT.value.forEach((o, b) => acc.add(reference[b]!, o, perSampleOf(b), stats[b]));
+  return acc.result();
+}));
 await session.close();
 const sessionAll = await ModelSession.create(model, { optimization: 'all' });
 record('eval.run(all batches, all)', await timeReps(async () => { for (const f of feeds) await sessionAll.run(f, [outputName]); }));
 await sessionAll.close();
 
-// ---- whole evaluations: uncached vs with a BuildCache, over several different candidates -------
+// ---- whole evaluations: the old path (fresh build, plain compare) vs the new one -----------------
+// (one BuildCache shared by the builds, reference statistics kept), alternating over candidates.
 /** Without a cache: a fresh BuildCache per build, what every build was before. */
 const uncachedBuild = (p: QuantPlan) => { const m = cloneModel(prepared); materialize(m, p, { ranges }); return { model: m }; };
-const evaluate = async (p: QuantPlan, cache?: BuildCache): Promise<number> => {
-  const { model: m } = cache ? buildModel(prepared, p, ranges, cache) : uncachedBuild(p);
+const evaluate = async (p: QuantPlan, fast: boolean, cache: BuildCache): Promise<OutputMetrics> => {
+  const { model: m } = fast ? buildModel(prepared, p, ranges, cache) : uncachedBuild(p);
   const s = await ModelSession.create(m, { optimization: 'disabled' });
   const acc = new MetricAccumulator();
   try {
     let b = 0;
     for (const f of feeds) {
       const out = (await s.run(f, [outputName]))[outputName]!;
-      acc.add(reference[b]!, out.data as Float32Array, out.data.length / out.dims[0]!);
+      if (fast) acc.add(reference[b]!, out.data as Float32Array, perSampleOf(b), stats[b]);
+      else acc.add(reference[b]!, out.data as Float32Array, perSampleOf(b));
       b++;
     }
   } finally {
     await s.close();
   }
-  return acc.result().relativeL2;
+  return acc.result();
 };
 const plans = candidates.map((c) => planQuantization(prepared, { ...wide, tensorPrecision: c }));
-const wholes: Record<string, number[]> = { uncached: [], cached: [] };
-const buildsOnly: Record<string, number[]> = { uncached: [], cached: [] };
 const cache = new BuildCache();
+buildModel(prepared, planQuantization(prepared, wide), ranges, cache); // the search's first build (the wide model)
+const whole: Record<'before' | 'after', { wall: number[]; cpu: number[] }> = { before: { wall: [], cpu: [] }, after: { wall: [], cpu: [] } };
+const builds: Record<'before' | 'after', number[]> = { before: [], after: [] };
 const metricsEqual: boolean[] = [];
 for (const p of plans) {
-  const u = await time(() => evaluate(p));
-  const c = await time(() => evaluate(p, cache));
-  wholes.uncached!.push(u.wallMs);
-  wholes.cached!.push(c.wallMs);
-  metricsEqual.push(u.value === c.value);
-  buildsOnly.uncached!.push((await time(() => uncachedBuild(p))).wallMs);
-  buildsOnly.cached!.push((await time(() => buildModel(prepared, p, ranges, cache))).wallMs);
+  const u = await time(() => evaluate(p, false, cache));
+  const c = await time(() => evaluate(p, true, cache));
+  whole.before.wall.push(u.wallMs); whole.before.cpu.push(u.cpuMs);
+  whole.after.wall.push(c.wallMs); whole.after.cpu.push(c.cpuMs);
+  metricsEqual.push(JSON.stringify(u.value) === JSON.stringify(c.value));
+  builds.before.push((await time(() => uncachedBuild(p))).cpuMs);
+  builds.after.push((await time(() => buildModel(prepared, p, ranges, cache))).cpuMs);
 }
-for (const k of ['uncached', 'cached']) {
-  record(`evaluation.${k}(median of ${plans.length} candidates)`, { wallMs: median(wholes[k]!), cpuMs: NaN });
-  record(`build.${k}(median)`, { wallMs: median(buildsOnly[k]!), cpuMs: NaN });
+for (const k of ['before', 'after'] as const) {
+  record(`evaluation.${k}-path(median of ${plans.length} candidates)`, { wallMs: median(whole[k].wall), cpuMs: median(whole[k].cpu) });
+  record(`build.${k}-path(median, cpu)`, { wallMs: NaN, cpuMs: median(builds[k]) });
 }
 
-const floatPass = phases['float.run(all batches, disabled)']!.wallMs;
+const floatPass = phases['float.run(all batches, disabled)']!;
 const summary = {
   samples: SAMPLES,
   batch: BATCH,
@@ -210,11 +221,13 @@ const summary = {
   nodes: prepared.graph.nodes.length,
   builtNodes: model.graph.nodes.length,
   candidateGroups: groups.length,
-  evaluationUncachedMs: Math.round(median(wholes.uncached!)),
-  evaluationCachedMs: Math.round(median(wholes.cached!)),
-  floatPassMs: Math.round(floatPass),
-  evaluationOverFloatPass: Math.round((median(wholes.cached!) / floatPass) * 100) / 100,
-  metricsIdenticalCachedVsUncached: metricsEqual.every(Boolean),
+  evaluationBefore: round({ wallMs: median(whole.before.wall), cpuMs: median(whole.before.cpu) }),
+  evaluationAfter: round({ wallMs: median(whole.after.wall), cpuMs: median(whole.after.cpu) }),
+  floatPass: floatPass,
+  afterOverBefore: { wall: ratio(median(whole.after.wall), median(whole.before.wall)), cpu: ratio(median(whole.after.cpu), median(whole.before.cpu)) },
+  beforeOverFloatPass: { wall: ratio(median(whole.before.wall), floatPass.wallMs), cpu: ratio(median(whole.before.cpu), floatPass.cpuMs) },
+  afterOverFloatPass: { wall: ratio(median(whole.after.wall), floatPass.wallMs), cpu: ratio(median(whole.after.cpu), floatPass.cpuMs) },
+  metricsIdenticalBeforeAfter: metricsEqual.every(Boolean),
 };
 console.log(summary);
 

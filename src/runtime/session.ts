@@ -26,6 +26,24 @@ export interface SessionOptions {
    * on a recognizer-like model at batch 32: 0.39 GB peak instead of 0.77 GB).
    */
   readonly memoryPattern?: boolean;
+  /**
+   * Whether onnxruntime's idle pool threads spin while waiting for work (its default: yes). The
+   * search's evaluation sessions turn it off: on the real-size recognizer (64 samples, 2 cores
+   * shared with other work) a QDQ pass took 4.1 s wall / 1.9 s CPU without spinning against
+   * 4.9 s / 2.4 s with it, same outputs to the bit (bench/profile-eval-runtime.ts).
+   */
+  readonly spinning?: boolean;
+}
+
+/** onnxruntime session options for ours (exported for tests). */
+export function ortSessionOptions(options: SessionOptions): ort.InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: options.optimization ?? 'all',
+    logSeverityLevel: 3,
+    ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    ...(options.memoryPattern === false ? { enableMemPattern: false } : {}),
+    ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
+  };
 }
 
 export type Feeds = Record<string, HostTensor>;
@@ -44,12 +62,7 @@ export class ModelSession {
   /** Creates a session in memory (models over the protobuf limit go through a temporary file). */
   static async create(model: Model, options: SessionOptions = {}): Promise<ModelSession> {
     const target = options.extraOutputs?.length ? withExtraOutputs(model, options.extraOutputs) : model;
-    const ortOptions: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: options.optimization ?? 'all',
-      logSeverityLevel: 3,
-      ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads } : {}),
-      ...(options.memoryPattern === false ? { enableMemPattern: false } : {}),
-    };
+    const ortOptions = ortSessionOptions(options);
     try {
       const session = await createOrtSession(target, ortOptions);
       return new ModelSession(session);

@@ -157,7 +157,9 @@ export class Evaluator {
     try {
       const model = 'graph' in candidate ? candidate : buildModel(this.prepared, candidate, this.ranges).model;
       this.options.inspectCandidate?.(model);
-      return { session: await ModelSession.create(model, { optimization: 'disabled' }), model };
+      // No spinning: idle ORT threads would burn the core the JS comparison needs (measured in
+      // bench/profile-eval-runtime.ts, same outputs to the bit).
+      return { session: await ModelSession.create(model, { optimization: 'disabled', spinning: false }), model };
     } catch (error) {
       return { rejected: describeError(error), error };
     }
