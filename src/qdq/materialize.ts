@@ -13,6 +13,7 @@ import { countInt32Saturated } from '../quant/index.js';
 import { BuildCache } from './build-cache.js';
 import { biasAdjustmentWarnings, fitWeightScalesForBiases, type BiasAdjustment, type SaturatedBias } from './bias-fit.js';
 import { computeQParams, type QParams, type Range } from './qparams.js';
+import { moveUnloadableInt8Propagation } from './ort-propagation.js';
 import { castPrecisionCode } from './weights.js';
 import type { EdgeConversion, IntegerPrecision, QuantPlan, TensorPlan, TensorPrecision } from './types.js';
 import { isIntegerPrecision } from './types.js';
@@ -65,6 +66,8 @@ export function materialize(model: Model, plan: QuantPlan, options: MaterializeO
     else insertConstant(graph, value, t, qparams.get(t.name), domains, saturatedBiases, cache);
   }
   for (const c of plan.conversions) insertConversion(graph, c, qparams.get(conversionKey(c)), domains);
+  // Some int8 DQs must be com.microsoft for onnxruntime's default optimizations to load the model.
+  if (moveUnloadableInt8Propagation(model).length > 0) domains.useMicrosoft();
   domains.finish();
   topologicalSort(graph);
   return {
@@ -144,6 +147,9 @@ class DomainChooser {
     if (opset >= needs) return '';
     this.usedMicrosoft = true;
     return 'com.microsoft';
+  }
+  useMicrosoft(): void {
+    this.usedMicrosoft = true;
   }
   finish(): void {
     if (this.usedMicrosoft && !this.model.opsetImports.has('com.microsoft')) this.model.opsetImports.set('com.microsoft', 1);
