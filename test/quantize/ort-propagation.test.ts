@@ -92,7 +92,7 @@ describe('int8 DQ → data-movement op kept float, at opset 21', () => {
     for (const m of [low.model, quantizedT.model, unsigned.model]) {
       expect(m.graph.nodes.filter((n) => n.domain === 'com.microsoft')).toEqual([]);
       expect(moveUnloadableInt8Propagation(m)).toEqual([]);
-      await assertLoadsWithDefaults(m, m.name);
+      await assertLoadsWithDefaults(m, m.graph.name);
     }
     expect(treatmentOf(quantizedT.model, 't')).toMatchObject({ kind: 'qdq', type: 'int8' });
   });
