@@ -172,13 +172,13 @@ const sessionAll = await ModelSession.create(model, { optimization: 'all' });
 record('eval.run(all batches, all)', await timeReps(async () => { for (const f of feeds) await sessionAll.run(f, [outputName]); }));
 await sessionAll.close();
 
-// ---- whole evaluations: the old path (fresh build, plain compare) vs the new one -----------------
-// (one BuildCache shared by the builds, reference statistics kept), alternating over candidates.
+// ---- whole evaluations: the old path (fresh build, plain compare, spinning ORT threads) vs the new
+// one (one BuildCache shared by the builds, reference statistics kept, no spinning), alternating.
 /** Without a cache: a fresh BuildCache per build, what every build was before. */
 const uncachedBuild = (p: QuantPlan) => { const m = cloneModel(prepared); materialize(m, p, { ranges }); return { model: m }; };
 const evaluate = async (p: QuantPlan, fast: boolean, cache: BuildCache): Promise<OutputMetrics> => {
   const { model: m } = fast ? buildModel(prepared, p, ranges, cache) : uncachedBuild(p);
-  const s = await ModelSession.create(m, { optimization: 'disabled' });
+  const s = await ModelSession.create(m, { optimization: 'disabled', ...(fast ? { spinning: false } : {}) });
   const acc = new MetricAccumulator();
   try {
     let b = 0;
@@ -199,9 +199,11 @@ buildModel(prepared, planQuantization(prepared, wide), ranges, cache); // the se
 const whole: Record<'before' | 'after', { wall: number[]; cpu: number[] }> = { before: { wall: [], cpu: [] }, after: { wall: [], cpu: [] } };
 const builds: Record<'before' | 'after', number[]> = { before: [], after: [] };
 const metricsEqual: boolean[] = [];
-for (const p of plans) {
-  const u = await time(() => evaluate(p, false, cache));
-  const c = await time(() => evaluate(p, true, cache));
+for (const [i, p] of plans.entries()) {
+  // Alternate which path goes first, so neither always runs on a warmer machine.
+  const first = await time(() => evaluate(p, i % 2 === 1, cache));
+  const second = await time(() => evaluate(p, i % 2 === 0, cache));
+  const [u, c] = i % 2 === 0 ? [first, second] : [second, first];
   whole.before.wall.push(u.wallMs); whole.before.cpu.push(u.cpuMs);
   whole.after.wall.push(c.wallMs); whole.after.cpu.push(c.cpuMs);
   metricsEqual.push(JSON.stringify(u.value) === JSON.stringify(c.value));
