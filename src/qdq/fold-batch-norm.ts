@@ -8,7 +8,7 @@
  * BN costs a second 8-bit rounding. Folded, the per-channel weight scales absorb BN exactly and one
  * activation quantization remains. Measured on a trained recognizer-like net (bench/a8w8-parity.ts).
  */
-import { Tensor, type Graph, type Node, type Value } from '../ir/index.js';
+import { replaceAllUses, Tensor, type Graph, type Node, type Value } from '../ir/index.js';
 
 export interface FoldedBatchNorm {
   readonly batchNorm: string;
@@ -85,9 +85,7 @@ function fold(graph: Graph, conv: Node, bn: Node): void {
   const bnOut = bn.output(0);
   const outName = bnOut.name;
   const outType = bnOut.type ?? convOut.type;
-  for (const use of [...bnOut.uses]) use.node.setInput(use.index, convOut);
-  const outputs = graph.outputs;
-  for (let i = 0; i < outputs.length; i++) if (outputs[i] === bnOut) outputs[i] = convOut;
+  replaceAllUses(bnOut, convOut);
   graph.removeNode(bn);
   graph.renameValue(convOut, outName);
   if (outType) convOut.type = outType;

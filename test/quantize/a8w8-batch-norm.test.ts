@@ -81,6 +81,22 @@ describe('foldBatchNormIntoConv', () => {
     expect(relativeL2(got, ref)).toBeLessThan(1e-6);
   });
 
+  it('keeps the name of a BN output that is a graph output', async () => {
+    const model = convBnRelu();
+    const g = model.graph;
+    const relu = g.nodes.find((n) => n.opType === 'Relu')!;
+    const y = relu.output(0);
+    const bnOut = relu.inputs[0]!;
+    g.outputs[g.outputs.indexOf(y)] = bnOut;
+    bnOut.type = tensorType('float32', ['N', C, 6, 6]);
+    g.removeNode(relu);
+    const ref = (await runModel(model, { x: feed(2, 405) }))['bn_out']!.data as Float32Array;
+    expect(foldBatchNormIntoConv(g)).toHaveLength(1);
+    expect(g.outputs.map((v) => [v.name, v.producer?.opType])).toEqual([['bn_out', 'Conv']]);
+    const got = (await runModel(model, { x: feed(2, 405) }))['bn_out']!.data as Float32Array;
+    expect(relativeL2(got, ref)).toBeLessThan(1e-6);
+  });
+
   it.each([
     ['the Conv output is read elsewhere', { convOutputVisible: true }],
     ['training_mode=1 (batch statistics)', { opset: 15, trainingMode: true }],
