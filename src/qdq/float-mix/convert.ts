@@ -28,7 +28,7 @@ export function convertFloatMix(source: Model, options: FloatMixOptions): FloatM
   topologicalSort(graph);
   const types = new ElementTypes();
   const lists = resolveLists(options.lists, knownOpTypes(graph));
-  const plan = planRegions({ graph, lists, precision: options.precision, types, ...nodeSets(graph, options) });
+  const plan = planRegions({ graph, lists, precision: options.precision, opset: model.opset, types, ...nodeSets(graph, options) });
   const nodes = decisionsInOrder(graph, plan);
   const alreadyDead = deadCasts(graph);
   const writer = new CastWriter(graph, options.precision);

@@ -8,9 +8,12 @@
  * 3. allow ops (and nodes forced to 16 bits) are converted.
  * 4. infer ops join when at least one float activation input is 16-bit; clear ops when all are.
  * 5. A node that would join but reads a weight the 16-bit type cannot hold stays FP32 (overflow).
+ * 6. So does one whose output only a decomposed LayerNorm reads, where onnxruntime would fuse that
+ *    LayerNorm into a kernel it lacks (runtime-fusion, see layer-norm-pattern.ts).
  * Weights (initializers) never decide anything: they are converted with the node that reads them.
  */
 import type { Graph, Node, Value } from '../../ir/index.js';
+import { fusedLayerNormFails, soleLayerNormReader } from './layer-norm-pattern.js';
 import type { ResolvedLists } from './lists.js';
 import { lowDataType, roundWeight } from './low-type.js';
 import { isDefaultDomain, keepsFloat32Input, keepsFloat32Output, SHAPE_ONLY_CONSUMERS, type ElementTypes } from './op-rules.js';
@@ -21,6 +24,8 @@ export interface RegionInputs {
   readonly graph: Graph;
   readonly lists: ResolvedLists;
   readonly precision: FloatPrecision;
+  /** The model's ai.onnx opset (which LayerNormalization onnxruntime would fuse to). */
+  readonly opset: number;
   readonly forceLow: ReadonlySet<string>;
   readonly forceFloat: ReadonlySet<string>;
   readonly fallback: ReadonlySet<string>;
@@ -105,6 +110,8 @@ class RegionPlanner {
     if (list === 'deny') return fp32('denied', `${node.opType} is in the deny list`, true);
     const joins = list === 'allow' ? undefined : this.joinVerdict(node, list, floatIn);
     if (joins) return joins;
+    const fused = this.layerNormFusionVerdict(node, floatOut);
+    if (fused) return fused;
     const overflow = this.overflowingWeights(node, floatIn);
     if (overflow.length > 0) {
       const names = overflow.map((o) => `'${o.tensor}' (max |x| ${o.maxAbs.toPrecision(6)})`).join(', ');
@@ -124,6 +131,16 @@ class RegionPlanner {
     if (list === 'infer' && lowCount === 0) return fp32('no-16-bit-input', 'none of its inputs is 16-bit');
     if (list === 'clear' && (activations.length === 0 || lowCount < activations.length)) return fp32('no-16-bit-input', 'not all of its inputs are 16-bit');
     return undefined;
+  }
+
+  /** FP32 when a decomposed LayerNorm alone reads an output and onnxruntime would fuse it badly. */
+  private layerNormFusionVerdict(node: Node, floatOut: readonly number[]): Verdict | undefined {
+    const { precision, opset } = this.inputs;
+    if (!fusedLayerNormFails(precision, opset)) return undefined;
+    const mean = floatOut.map((i) => soleLayerNormReader(node.outputs[i]!)).find((m) => m !== undefined);
+    if (!mean) return undefined;
+    const why = precision === 'bf16' ? 'has no bfloat16 LayerNormalization kernel on CPU' : `rejects a float16 LayerNormalization with a float32 scale at opset ${opset}`;
+    return fp32('runtime-fusion', `only the decomposed LayerNorm at '${mean.name}' reads its output: onnxruntime would fuse that LayerNorm with the Cast a 16-bit output needs, and ${why}`);
   }
 
   private isLowValue(value: Value): boolean {

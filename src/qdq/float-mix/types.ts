@@ -54,8 +54,10 @@ export interface FloatMixOptions {
  * - subgraph: it lies inside an If/Loop/Scan body (subgraphs stay float).
  * - quantized: a QuantizeLinear/DequantizeLinear node or a node of a Q/DQ region.
  * - not-float: it computes on no float32 tensor (shape arithmetic, integer ops).
+ * - runtime-fusion: only a decomposed LayerNorm reads its output, and onnxruntime would fuse that
+ *   LayerNorm with the Cast between them into a LayerNormalization its CPU kernels reject.
  */
-export type Float32Reason = 'denied' | 'fell-back' | 'overflow' | 'no-16-bit-input' | 'unsupported' | 'subgraph' | 'quantized' | 'not-float';
+export type Float32Reason = 'denied' | 'fell-back' | 'overflow' | 'no-16-bit-input' | 'unsupported' | 'subgraph' | 'quantized' | 'not-float' | 'runtime-fusion';
 
 export interface NodeDecision {
   readonly name: string;
