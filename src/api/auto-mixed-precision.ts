@@ -1,8 +1,7 @@
 import type { CalibrationSource } from '../calibration/sources/types.js';
 import { ConfigError } from '../errors.js';
 import type { Model } from '../ir/index.js';
-import type { TensorPrecision } from '../qdq/types.js';
-import { autoSearch, assertOptions, type AutoSearchResult } from '../search/auto.js';
+import { autoSearch, assertSearchConfig, type AutoSearchResult, type SearchConfig } from '../search/auto.js';
 import type { CandidateSelection } from '../search/candidates.js';
 import { mapUsesSixteenBit, type UpgradeReport } from '../qdq/upgrade/index.js';
 import { prepareForQuantization } from '../search/pipeline.js';
@@ -71,30 +70,34 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
   const { model: prepared, opsetUpgrade, warnings: upgradeWarnings } = await prepareForQuantization(model, { sixteenBit });
   for (const w of upgradeWarnings) options.onWarning?.(w);
   const planOptions = planOptionsFrom(prepared, { ...options, calibration: { kind: 'ranges', ranges: new Map() }, activationType: wide.activationType, weightType: wide.weightType });
-  const searchOptions = {
-    source: options.calibration,
+  const config: SearchConfig = {
     target: options.target,
     wide: planOptions,
-    narrow: { activation: narrow.activationType as TensorPrecision, weight: narrow.weightType as TensorPrecision },
+    narrow: { activation: narrow.activationType, weight: narrow.weightType },
     ...(options.candidates ? { candidates: options.candidates } : {}),
-    ...(options.strategy ? { strategy: options.strategy } : {}),
-    ...(options.fallback !== undefined ? { fallback: options.fallback } : {}),
-    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-    ...(options.calibrationMethod ? { calibrationMethod: options.calibrationMethod } : {}),
-    ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
+    strategy: options.strategy ?? 'bisect',
+    fallback: options.fallback ?? true,
+    calibration: {
+      source: options.calibration,
+      method: options.calibrationMethod ?? 'minmax',
+      ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+      ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
+    },
+    workers: options.workers ?? 1,
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-    ...(options.workers !== undefined ? { workers: options.workers } : {}),
-    ...(options.useBf16 ? { useBf16: true } : {}),
-    ...(options.maxEvaluations !== undefined ? { maxEvaluations: options.maxEvaluations } : {}),
-    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
-    ...(options.inspectCandidate ? { inspectCandidate: options.inspectCandidate } : {}),
-    ...(options.onProgress
-      ? { onProgress: (phase: ProgressEvent['phase'], done: number, total: number | undefined, detail?: string) => options.onProgress!({ phase, done, total, ...(detail ? { detail } : {}) }) }
-      : {}),
+    budget: {
+      ...(options.maxEvaluations !== undefined ? { maxEvaluations: options.maxEvaluations } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    },
+    useBf16: options.useBf16 === true,
+    hooks: {
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      ...(options.inspectCandidate ? { inspectCandidate: options.inspectCandidate } : {}),
+      ...(options.onProgress ? { onProgress: (phase, done, total, detail) => options.onProgress!({ phase, done, total, ...(detail ? { detail } : {}) }) } : {}),
+    },
   };
-  assertOptions(searchOptions);
-  const result = await autoSearch(prepared, searchOptions);
+  assertSearchConfig(config);
+  const result = await autoSearch(prepared, config);
   const bf16 = new Set(result.bf16Nodes);
   const nodes = result.plan.nodes.map((n) => (n.precision === 'float32' && bf16.has(n.name) ? { ...n, precision: 'bfloat16' as const } : n));
   const wideModel = rebuildWideModel(prepared, planOptions, result.ranges, options.onWarning);

@@ -159,21 +159,19 @@ function raiseOpsetForCasts(prepared: Model, warn: (m: string) => void): Upgrade
 
 async function runSearch(prepared: Model, config: MixPrecisionConfig, conversion: ReturnType<typeof conversionOptions>): Promise<FloatFallbackResult> {
   const onProgress = config.onProgress;
+  // The search reads its fields (evaluate, tolerableLoss, criterion, scoreRange, budget, granularity)
+  // from the mix config as they are: one config object, not copies.
   return searchFloatFallback(prepared, {
+    ...config,
     conversion,
     evaluate: config.evaluate!,
-    ...(config.tolerableLoss !== undefined ? { tolerableLoss: config.tolerableLoss } : {}),
-    ...(config.criterion !== undefined ? { criterion: config.criterion } : {}),
-    ...(config.scoreRange !== undefined ? { scoreRange: config.scoreRange } : {}),
-    ...(config.maxEvaluations !== undefined ? { maxEvaluations: config.maxEvaluations } : {}),
-    ...(config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {}),
-    ...(config.granularity !== undefined ? { granularity: config.granularity } : {}),
     ...(onProgress ? { onEvaluation: (e) => onProgress({ phase: 'evaluation', done: e.evaluations, total: undefined, detail: `${e.label}: ${e.score}` }) } : {}),
   });
 }
 
 function resultWarnings(result: FloatMixResult, search: FloatFallbackResult | undefined): string[] {
   const out: string[] = [];
+  for (const f of search?.failedTrials ?? []) out.push(`Candidate '${f.candidate}' failed to load and was skipped: ${f.reason}`);
   if (result.form === 'native' && result.precision === 'bf16' && result.converted > 0) {
     out.push('Native BF16: the CPU onnxruntime has no bfloat16 kernels for most ops, and ONNX types Conv as bfloat16 only from opset 22; run it where BF16 kernels exist, or use form "emulated".');
   }

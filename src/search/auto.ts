@@ -1,53 +1,25 @@
 import type { Range } from '../calibration/ranges.js';
-import type { CalibrationSource } from '../calibration/sources/types.js';
-import { ConfigError, describeError, MixqError } from '../errors.js';
+import { describeError, MixqError } from '../errors.js';
 import type { Model } from '../ir/index.js';
 import { toPrecisionMap } from '../qdq/precision-map.js';
 import type { MixedPrecisionTensor, QuantPlan, TensorPrecision } from '../qdq/types.js';
 import { serializeModel } from '../onnx/index.js';
-import { findCandidateGroups, requireCandidates, type CandidateGroup, type CandidateSelection } from './candidates.js';
-import { Evaluator } from './evaluator.js';
+import { findCandidateGroups, requireCandidates, type CandidateGroup } from './candidates.js';
+import { DEFAULT_EVALUATION_BATCH, type SearchConfig } from './config.js';
+import { Evaluator, type Candidate } from './evaluator.js';
 import { finishSearch, type Finished } from './finish.js';
 import { lowerIsBetter, metricValue, type MetricName, type OutputMetrics } from './metrics.js';
-import { planQuantization as makePlan, type PlanOptions } from '../qdq/plan.js';
-import { allActivationTensors, calibrate } from './pipeline.js';
+import { planQuantization as makePlan } from '../qdq/plan.js';
+import { allActivationTensors, buildModel, calibrate } from './pipeline.js';
 import { hashParts, SensitivityCache } from './sensitivity-cache.js';
-import { Budget, type StopReason } from './budget.js';
+import { Budget, checkBudgetConfig, type StopReason } from './budget.js';
 import { bisectThenRetry, greedySweep, smallestPassingPrefix } from './strategy.js';
 import { meets, validateTarget, type Measurement, type Target } from './targets.js';
-import { TrialLog, type Direction, type FailedTrial, type Levels } from './trials.js';
+import { describeLevels, TrialLog, type Direction, type FailedTrial, type Levels } from './trials.js';
 
 export type { StopReason } from './budget.js';
+export type { SearchConfig, SearchHooks } from './config.js';
 export type { FailedTrial } from './trials.js';
-
-export interface AutoSearchOptions {
-  readonly source: CalibrationSource;
-  readonly target: Target;
-  /** Planner options of the wide model (A16W8 by default, set by the caller). */
-  readonly wide: PlanOptions;
-  /** Types a narrowed layer gets (default int8 activations, int8 weights). */
-  readonly narrow?: { readonly activation: TensorPrecision; readonly weight: TensorPrecision };
-  readonly candidates?: CandidateSelection;
-  readonly strategy?: 'bisect' | 'greedy';
-  /** Fall back to BF16 then FP32 per layer when the wide model misses the target (default true). */
-  readonly fallback?: boolean;
-  readonly batchSize?: number;
-  readonly calibrationMethod?: 'minmax' | 'percentile' | 'entropy' | 'mse';
-  /** Bytes a calibration pass may take (default 1 GiB); the batch comes down to fit, with a warning. */
-  readonly memoryBudgetBytes?: number;
-  /** Worker threads for the sensitivity pass (default 1 = in this thread). */
-  readonly workers?: number;
-  /** Directory for the sensitivity cache (undefined = no cache). */
-  readonly cacheDir?: string;
-  readonly maxEvaluations?: number;
-  readonly timeoutMs?: number;
-  readonly onProgress?: (phase: 'calibration' | 'sensitivity' | 'search', done: number, total: number | undefined, detail?: string) => void;
-  readonly onWarning?: (message: string) => void;
-  /** Make the ops left float BF16 (INT8/INT16/BF16/FP32 model); final metrics are re-measured. */
-  readonly useBf16?: boolean;
-  /** Called with each candidate model before it is loaded; throwing makes it a failed trial. */
-  readonly inspectCandidate?: (model: Model) => void;
-}
 
 export interface LayerResult {
   readonly name: string;
@@ -102,36 +74,40 @@ export interface SearchState {
   cut: boolean;
 }
 
-export async function autoSearch(prepared: Model, options: AutoSearchOptions): Promise<AutoSearchResult> {
-  const started = Date.now();
-  validateTarget(options.target);
-  const target = options.target;
-  const narrow = options.narrow ?? { activation: 'int8', weight: 'int8' };
-  const progress = options.onProgress ?? (() => {});
-  const warn = options.onWarning ?? (() => {});
-  const widePlan = makePlan(prepared, options.wide);
-  const groups = findCandidateGroups(prepared, widePlan, options.candidates);
-  requireCandidates(groups, options.candidates ?? {});
+/** Checks what can be checked before any model runs (target, budget). */
+export function assertSearchConfig(config: SearchConfig): void {
+  validateTarget(config.target);
+  checkBudgetConfig(config.budget);
+}
 
-  const { ranges } = await calibrate(prepared, allActivationTensors(prepared), options.source, {
-    method: options.calibrationMethod ?? 'minmax',
-    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-    ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
-    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+export async function autoSearch(prepared: Model, config: SearchConfig): Promise<AutoSearchResult> {
+  const started = Date.now();
+  assertSearchConfig(config);
+  const { target, narrow, wide, hooks } = config;
+  const progress = hooks.onProgress ?? (() => {});
+  const warn = hooks.onWarning ?? (() => {});
+  const widePlan = makePlan(prepared, wide);
+  const groups = findCandidateGroups(prepared, widePlan, config.candidates);
+  requireCandidates(groups, config.candidates ?? {});
+
+  const { source, ...calibrateOptions } = config.calibration;
+  const { ranges } = await calibrate(prepared, allActivationTensors(prepared), source, {
+    ...calibrateOptions,
     onProgress: (d, t) => progress('calibration', d, t),
+    onWarning: warn,
   });
   const withScore = target.kind === 'top1';
-  const evaluator = await Evaluator.create(prepared, ranges, options.source, {
-    batchSize: options.batchSize ?? 32,
-    outputIndex: target.kind === 'metric' ? (target.outputIndex ?? 0) : 0,
-    ...(target.kind === 'top1' ? { evaluate: target.evaluate, ...(target.scoreRange ? { scoreRange: target.scoreRange } : {}) } : {}),
-    ...(options.inspectCandidate ? { inspectCandidate: options.inspectCandidate } : {}),
+  const evaluator = await Evaluator.create(prepared, {
+    reference: { source, batchSize: config.calibration.batchSize ?? DEFAULT_EVALUATION_BATCH, outputIndex: target.kind === 'metric' ? (target.outputIndex ?? 0) : 0 },
+    // A top-1 target is a drop in accuracy: its score lives in [0, 1] unless the target says otherwise.
+    ...(target.kind === 'top1' ? { evaluate: target.evaluate, scoreRange: target.scoreRange ?? [0, 1] } : {}),
+    ...(hooks.inspectCandidate ? { inspectCandidate: hooks.inspectCandidate } : {}),
   });
-  const budget = new Budget(() => evaluator.evaluations, options.maxEvaluations, options.timeoutMs, started);
+  const budget = new Budget(() => evaluator.evaluations, config.budget.maxEvaluations, config.budget.timeoutMs, started);
   const byId = new Map(groups.map((g) => [g.id, g]));
   /** Tensor precisions of a candidate: a group's activations at its level, its weights too (narrowed: the narrow weight type). */
   const overridesOf = (levels: Levels): Map<string, TensorPrecision> => {
-    const merged = new Map(options.wide.tensorPrecision ?? []);
+    const merged = new Map(wide.tensorPrecision ?? []);
     for (const [id, level] of levels) {
       const g = byId.get(id)!;
       for (const t of g.activations) merged.set(t, level);
@@ -139,11 +115,12 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
     }
     return merged;
   };
-  const planFor = (levels: Levels): QuantPlan => makePlan(prepared, { ...options.wide, tensorPrecision: overridesOf(levels) });
+  const planFor = (levels: Levels): QuantPlan => makePlan(prepared, { ...wide, tensorPrecision: overridesOf(levels) });
+  const candidateOf = (plan: QuantPlan, label: string): Candidate => ({ model: () => buildModel(prepared, plan, ranges).model, label });
 
   // Errors up to here (configuration, data, the float or wide model failing) are the caller's to fix: they throw.
   const floatScore = withScore ? await evaluator.scoreFloat() : undefined;
-  const wideMeasure = await evaluator.measure(widePlan, withScore);
+  const wideMeasure = await evaluator.measure(candidateOf(widePlan, 'wide model'), withScore);
   const reference = target.kind === 'top1' ? (target.relativeTo === 'float' ? floatScore : wideMeasure.score) : undefined;
   const wideMeets = meets(target, wideMeasure, reference);
   const log = new TrialLog();
@@ -161,7 +138,7 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
     let m: Awaited<ReturnType<Evaluator['tryMeasure']>>;
     try {
       plan = planFor(levels);
-      m = await evaluator.tryMeasure(plan, withScore);
+      m = await evaluator.tryMeasure(candidateOf(plan, describeLevels(levels)), withScore);
     } catch (error) {
       // Planning refused it: as much a failed trial as a model onnxruntime will not load.
       if (plan !== undefined) throw error;
@@ -181,8 +158,9 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
   let stoppedBy: StopReason | undefined;
   let cachedSensitivities = 0;
   try {
-    const cacheKey = hashParts([serializeModel(prepared) ?? new Uint8Array(0), JSON.stringify([...ranges]), JSON.stringify({ wide: { ...options.wide, tensorPrecision: [...(options.wide.tensorPrecision ?? [])], nodePrecision: [...(options.wide.nodePrecision ?? [])] }, narrow, metric, batch: options.batchSize ?? 32 }), evaluator.referenceDigest()]);
-    const cache = SensitivityCache.open(options.cacheDir, cacheKey);
+    const batch = config.calibration.batchSize ?? DEFAULT_EVALUATION_BATCH;
+    const cacheKey = hashParts([serializeModel(prepared) ?? new Uint8Array(0), JSON.stringify([...ranges]), JSON.stringify({ wide: { ...wide, tensorPrecision: [...(wide.tensorPrecision ?? [])], nodePrecision: [...(wide.nodePrecision ?? [])] }, narrow, metric, batch }), evaluator.referenceDigest()]);
+    const cache = SensitivityCache.open(config.cacheDir, cacheKey);
     cachedSensitivities = groups.filter((g) => cache.get(g.id) !== undefined).length;
     const before = evaluator.evaluations;
     await measureSensitivities();
@@ -194,10 +172,11 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
 
     async function measureSensitivities(): Promise<void> {
       const one = (g: CandidateGroup): Levels => new Map([[g.id, narrow.activation]]);
-      if ((options.workers ?? 1) > 1) {
+      const narrowedAlone = (g: CandidateGroup): Candidate => ({ model: () => buildModel(prepared, planFor(one(g)), ranges).model, label: describeLevels(one(g)) });
+      if (config.workers > 1) {
         const todo = groups.filter((g) => cache.get(g.id) === undefined);
         let done = groups.length - todo.length;
-        const poolFailure = await evaluator.metricsInWorkers(todo.map((g) => ({ id: g.id, plan: planFor(one(g)) })), options.workers!, (id, m) => {
+        const poolFailure = await evaluator.metricsInWorkers(todo.map((g) => ({ id: g.id, candidate: narrowedAlone(g) })), config.workers, (id, m) => {
           cache.set(id, metricValue(m, metric));
           progress('sensitivity', ++done, groups.length, id);
         });
@@ -211,11 +190,11 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
           return;
         }
         if (s === undefined) {
-          const m = await evaluator.tryMetricsOf(planFor(one(g)));
+          const m = await evaluator.tryMetrics(narrowedAlone(g));
           if ('rejected' in m) {
             // A layer whose narrowed model cannot be built or loaded stays wide.
             const failed = log.reject(one(g), m.rejected);
-            warn(`Layer group '${g.id}' stays ${options.wide.activation}: narrowing it alone failed (${failed.reason}).`);
+            warn(`Layer group '${g.id}' stays ${wide.activation}: narrowing it alone failed (${failed.reason}).`);
             continue;
           }
           s = metricValue(m, metric);
@@ -236,12 +215,12 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
         state.preferred = atLevel(take, narrow.activation);
         if (take.length > 0) await trial(state.preferred);
       } else if (wideMeets) {
-        const strategy = options.strategy === 'greedy' ? greedySweep : bisectThenRetry;
+        const strategy = config.strategy === 'greedy' ? greedySweep : bisectThenRetry;
         const outcome = await strategy(order.length, (idx) => trial(atLevel(idx, narrow.activation)), budget);
         state.retried = outcome.retried;
         state.cut ||= outcome.stoppedEarly;
         state.preferred = atLevel(outcome.accepted, narrow.activation);
-      } else if (options.fallback === false) {
+      } else if (!config.fallback) {
         state.mode = 'widen-off';
         state.preferred = new Map();
       } else {
@@ -265,7 +244,7 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
   }
   stoppedBy ??= budget.stoppedBy;
 
-  const finished: Finished = await finishSearch({ log, state, target, reference, evaluator, withScore, warn, useBf16: options.useBf16 === true });
+  const finished: Finished = await finishSearch({ log, state, target, reference, evaluator, withScore, warn, useBf16: config.useBf16 });
   const message = describeOutcome(finished, state, narrow.activation, stoppedBy, log.failed.length);
   if (state.direction === 'widen') warn(message);
   const levels = finished.trial.levels;
@@ -274,7 +253,7 @@ export async function autoSearch(prepared: Model, options: AutoSearchOptions): P
     op: g.opTypes.join('/'),
     nodes: g.nodes,
     sensitivity: sensitivities.get(g.id) ?? NaN,
-    precision: levels.get(g.id) ?? options.wide.activation,
+    precision: levels.get(g.id) ?? wide.activation,
   }));
   return {
     model: finished.measure.model,
@@ -329,9 +308,4 @@ function describeOutcome(finished: Finished, state: SearchState, narrowTo: Tenso
   if (stopped) parts.push(`The search stopped early (${stopped.reason}): this is the best model so far.`);
   if (failed > 0) parts.push(`${failed} candidate(s) failed to build or load and were skipped (failedTrials).`);
   return parts.join(' ');
-}
-
-export function assertOptions(options: AutoSearchOptions): void {
-  if (options.maxEvaluations !== undefined && !(options.maxEvaluations >= 1)) throw new ConfigError('maxEvaluations must be ≥ 1.');
-  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new ConfigError('timeoutMs must be > 0.');
 }

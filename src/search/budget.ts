@@ -9,6 +9,12 @@ export interface StopReason {
   readonly code?: string;
 }
 
+/** Checks a budget before any work is done (a bad one would otherwise surface after calibration). */
+export function checkBudgetConfig(budget: { readonly maxEvaluations?: number; readonly timeoutMs?: number }): void {
+  if (budget.maxEvaluations !== undefined && !(budget.maxEvaluations >= 1)) throw new ConfigError('maxEvaluations must be ≥ 1.');
+  if (budget.timeoutMs !== undefined && !(budget.timeoutMs > 0)) throw new ConfigError('timeoutMs must be > 0.');
+}
+
 /**
  * The evaluation and time budget of a search. `exhausted()` is asked before each evaluation;
  * once it says yes it keeps saying yes, and `stoppedBy` says which limit was reached.
@@ -23,8 +29,7 @@ export class Budget {
     timeoutMs: number | undefined,
     started = Date.now(),
   ) {
-    if (maxEvaluations !== undefined && !(maxEvaluations >= 1)) throw new ConfigError('maxEvaluations must be ≥ 1.');
-    if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new ConfigError('timeoutMs must be > 0.');
+    checkBudgetConfig({ ...(maxEvaluations !== undefined ? { maxEvaluations } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
     this.deadline = timeoutMs === undefined ? Infinity : started + timeoutMs;
   }
 

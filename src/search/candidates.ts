@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js';
 import type { QuantPlan, TensorPrecision } from '../qdq/types.js';
 import { isIntegerPrecision } from '../qdq/types.js';
 import type { Model } from '../ir/index.js';
+import { UnionFind } from './union-find.js';
 
 /**
  * A unit the search narrows or widens: one compute node (Conv, Gemm, MatMul...) with its
@@ -51,28 +52,26 @@ export function findCandidateGroups(model: Model, widePlan: QuantPlan, selection
 }
 
 function groupBySharedTensors(members: { node: string; op: string; acts: string[]; weights: string[] }[]): CandidateGroup[] {
-  const parent = members.map((_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  const sets = new UnionFind<number>();
   const owner = new Map<string, number>();
   members.forEach((m, i) => {
+    sets.add(i);
     for (const t of [...m.acts, ...m.weights]) {
       const j = owner.get(t);
       if (j === undefined) owner.set(t, i);
-      else parent[find(i)] = find(j);
+      else sets.union(j, i);
     }
   });
-  const groups = new Map<number, typeof members>();
-  members.forEach((m, i) => {
-    const root = find(i);
-    groups.set(root, [...(groups.get(root) ?? []), m]);
+  return sets.groups().map((indices) => {
+    const ms = indices.map((i) => members[i]!);
+    return {
+      id: ms.map((m) => m.node).join(' + '),
+      nodes: ms.map((m) => m.node),
+      opTypes: [...new Set(ms.map((m) => m.op))],
+      activations: [...new Set(ms.flatMap((m) => m.acts))],
+      weights: [...new Set(ms.flatMap((m) => m.weights))],
+    };
   });
-  return [...groups.values()].map((ms) => ({
-    id: ms.map((m) => m.node).join(' + '),
-    nodes: ms.map((m) => m.node),
-    opTypes: [...new Set(ms.map((m) => m.op))],
-    activations: [...new Set(ms.flatMap((m) => m.acts))],
-    weights: [...new Set(ms.flatMap((m) => m.weights))],
-  }));
 }
 
 /** Tensor precisions that put `groups` at a precision (activation and weight types). */

@@ -1,21 +1,25 @@
-import type { Range } from '../calibration/ranges.js';
+/**
+ * The one place a search runs a candidate: it builds the model, loads it, runs it (over the
+ * calibration data against the float model's output, and/or through the user's evaluate function),
+ * counts the evaluation and releases the session. A candidate that cannot be built or loaded is
+ * Rejected — a failed trial the search records and steps over — never the end of the search.
+ */
 import type { CalibrationSource } from '../calibration/sources/types.js';
-import { describeError, EvaluateError, MixqError } from '../errors.js';
+import { describeError, MixqError } from '../errors.js';
 import type { HostTensor, Model } from '../ir/index.js';
-import type { QuantPlan } from '../qdq/types.js';
-import { ModelSession, WorkerPool } from '../runtime/index.js';
 import { serializeModel } from '../onnx/index.js';
+import { ModelSession, WorkerPool } from '../runtime/index.js';
 import { MetricAccumulator, referenceStats, type OutputMetrics, type ReferenceStats } from './metrics.js';
-import { buildModel } from './pipeline.js';
+import { checkEvaluateFunction, checkScoreRange, scoreWith, type CandidateHandle, type EvaluateFunction, type ScoreRange } from './score.js';
 import { hashParts } from './sensitivity-cache.js';
-import type { EvaluateFunction, Measurement, ModelHandle } from './targets.js';
+import type { Measurement } from './targets.js';
 
 export interface EvaluatorOptions {
-  readonly batchSize: number;
-  /** Which model output the metrics compare (Quark's OutputIndex; default 0). */
-  readonly outputIndex: number;
+  /** Compare one output with the float model's over this data (output metrics); absent: scores only. */
+  readonly reference?: { readonly source: CalibrationSource; readonly batchSize: number; readonly outputIndex: number };
   readonly evaluate?: EvaluateFunction;
-  readonly scoreRange?: readonly [number, number];
+  /** Declared range of evaluate's score; a score outside it is an error (absent: any finite number). */
+  readonly scoreRange?: ScoreRange;
   /**
    * Called with each candidate model before it is loaded; throwing rejects the candidate (a failed
    * trial, as when onnxruntime refuses it). A seam for tests and for vetoing candidates.
@@ -23,8 +27,22 @@ export interface EvaluatorOptions {
   readonly inspectCandidate?: (model: Model) => void;
 }
 
+/** A model to evaluate, or the recipe that builds it (a build error rejects it), and what it is. */
+export interface Candidate {
+  readonly model: Model | (() => Model);
+  readonly label: string;
+  /** Float-mix candidates: the nodes computing in 16 bits (passed on to evaluate). */
+  readonly convertedNodes?: readonly string[];
+}
+
 /** A measured candidate, with the model that was measured. */
 export type Measured = Measurement & { readonly model: Model };
+
+/** A candidate scored by evaluate only (no output metrics). */
+export interface Scored {
+  readonly model: Model;
+  readonly score: number;
+}
 
 /** A candidate that could not be built or loaded: a failed trial, not the end of a search. */
 export interface Rejected {
@@ -32,77 +50,115 @@ export interface Rejected {
   readonly error: unknown;
 }
 
-/**
- * Runs candidate models over the calibration data and compares their output with the float
- * model's, which is computed once. Counts every full pass (an "evaluation").
- */
+interface Reference {
+  readonly source: CalibrationSource;
+  readonly batchSize: number;
+  readonly outputName: string;
+  readonly outputs: Float32Array[];
+}
+
 export class Evaluator {
+  /** Full passes run so far (the float reference, each candidate measured or scored). */
   evaluations = 0;
   /** Reference-only sums of each batch, computed at the first comparison (see referenceStats). */
   private readonly referenceStats: ReferenceStats[] = [];
+
   private constructor(
     private readonly prepared: Model,
-    private readonly ranges: ReadonlyMap<string, Range>,
-    private readonly source: CalibrationSource,
     private readonly options: EvaluatorOptions,
-    private readonly outputName: string,
-    private readonly reference: Float32Array[],
+    private readonly reference: Reference | undefined,
   ) {}
 
-  static async create(prepared: Model, ranges: ReadonlyMap<string, Range>, source: CalibrationSource, options: EvaluatorOptions): Promise<Evaluator> {
-    const output = prepared.graph.outputs[options.outputIndex];
+  static async create(prepared: Model, options: EvaluatorOptions): Promise<Evaluator> {
+    if (options.evaluate !== undefined) checkEvaluateFunction(options.evaluate);
+    checkScoreRange(options.scoreRange);
+    if (!options.reference) return new Evaluator(prepared, options, undefined);
+    const { source, batchSize, outputIndex } = options.reference;
+    const output = prepared.graph.outputs[outputIndex];
     if (!output) {
-      throw new MixqError('INVALID_CONFIG', `outputIndex ${options.outputIndex} is out of range: the model has ${prepared.graph.outputs.length} output(s).`, {
+      throw new MixqError('INVALID_CONFIG', `outputIndex ${outputIndex} is out of range: the model has ${prepared.graph.outputs.length} output(s).`, {
         hint: `Use an index from 0 to ${prepared.graph.outputs.length - 1}.`,
       });
     }
-    const reference: Float32Array[] = [];
+    const outputs: Float32Array[] = [];
     const session = await ModelSession.create(prepared, { optimization: 'disabled' });
     try {
-      for await (const feed of source.batches(options.batchSize)) {
+      for await (const feed of source.batches(batchSize)) {
         const out = await session.run(feed, [output.name]);
-        reference.push(Float32Array.from(out[output.name]!.data as Float32Array));
+        outputs.push(Float32Array.from(out[output.name]!.data as Float32Array));
       }
     } finally {
       await session.close();
     }
-    const evaluator = new Evaluator(prepared, ranges, source, options, output.name, reference);
+    const evaluator = new Evaluator(prepared, options, { source, batchSize, outputName: output.name, outputs });
     evaluator.evaluations = 1;
     return evaluator;
   }
 
   /** A digest of the float outputs on the calibration data (changes when the data does). */
   referenceDigest(): string {
-    return hashParts(this.reference.map((r) => new Uint8Array(r.buffer, r.byteOffset, r.byteLength)));
+    return hashParts((this.reference?.outputs ?? []).map((r) => new Uint8Array(r.buffer, r.byteOffset, r.byteLength)));
+  }
+
+  /** Output metrics plus, when `withScore`, the evaluate score (one evaluation); or why it was rejected. */
+  async tryMeasure(candidate: Candidate, withScore: boolean): Promise<Measured | Rejected> {
+    return this.withCandidate(candidate, async (open) => {
+      const metrics = await this.compare(open);
+      const score = withScore ? await this.score(open, candidate) : undefined;
+      return score === undefined ? { metrics, model: open.model } : { metrics, score, model: open.model };
+    });
+  }
+
+  /** Output metrics only (one evaluation); or why it was rejected. */
+  async tryMetrics(candidate: Candidate): Promise<OutputMetrics | Rejected> {
+    return this.withCandidate(candidate, (open) => this.compare(open));
+  }
+
+  /** The evaluate score only (one evaluation); or why it was rejected. */
+  async tryScore(candidate: Candidate): Promise<Scored | Rejected> {
+    return this.withCandidate(candidate, async (open) => ({ model: open.model, score: await this.score(open, candidate) }));
+  }
+
+  /** Like tryMeasure(), for a model that must work (the wide model): a rejection is thrown. */
+  async measure(candidate: Candidate, withScore: boolean): Promise<Measured> {
+    return orThrow(await this.tryMeasure(candidate, withScore));
+  }
+
+  /** The user's score of the float model itself (counts as an evaluation; a failure is thrown). */
+  async scoreFloat(label = 'float model'): Promise<number> {
+    const float: Candidate = { model: this.prepared, label };
+    return orThrow(await this.withCandidate(float, (open) => this.score(open, float), false));
   }
 
   /**
-   * Output metrics of many plans, run in parallel worker threads (each with its own session).
-   * The calibration feeds are held in memory for the workers. One evaluation per plan.
+   * Output metrics of many candidates, run in parallel worker threads (each with its own session).
+   * The calibration feeds are held in memory for the workers. One evaluation per candidate; a
+   * candidate a worker could not run is left out (returns the first reason): measure it here.
    */
-  async metricsInWorkers(plans: readonly { id: string; plan: QuantPlan }[], workers: number, onDone: (id: string, m: OutputMetrics) => void): Promise<string | undefined> {
+  async metricsInWorkers(todo: readonly { id: string; candidate: Candidate }[], workers: number, onDone: (id: string, m: OutputMetrics) => void): Promise<string | undefined> {
+    const reference = this.requireReference();
     const feeds: Record<string, HostTensor>[] = [];
-    for await (const feed of this.source.batches(this.options.batchSize)) feeds.push(feed);
-    const pool = WorkerPool.create(Math.min(workers, plans.length), feeds);
-    let poolFailure: string | undefined;
+    for await (const feed of reference.source.batches(reference.batchSize)) feeds.push(feed);
+    const pool = WorkerPool.create(Math.min(workers, todo.length), feeds);
+    let failure: string | undefined;
     try {
       await Promise.all(
-        plans.map(async ({ id, plan }) => {
-          const bytes = serializeModel(buildModel(this.prepared, plan, this.ranges).model);
-          if (!bytes) throw new MixqError('INVALID_CONFIG', 'Models over 2 GB cannot be evaluated in worker threads.', { hint: 'Use workers: 1.' });
+        todo.map(async ({ id, candidate }) => {
           let outputs: Float32Array[];
           try {
-            outputs = await pool.run(bytes, this.outputName);
+            const model = typeof candidate.model === 'function' ? candidate.model() : candidate.model;
+            const bytes = serializeModel(model);
+            if (!bytes) throw new MixqError('INVALID_CONFIG', 'Models over 2 GB cannot be evaluated in worker threads.', { hint: 'Use workers: 1.' });
+            outputs = await pool.run(bytes, reference.outputName);
           } catch (error) {
-            // Left unmeasured: the caller measures it in this thread, where a failure is a failed trial.
-            poolFailure ??= describeError(error);
+            failure ??= describeError(error);
             return;
           }
           this.evaluations++;
           const acc = new MetricAccumulator();
           outputs.forEach((out, b) => {
-            const ref = this.reference[b]!;
-            acc.add(ref, out, ref.length / Math.max(1, feeds[b] ? (Object.values(feeds[b]!)[0]?.dims[0] ?? 1) : 1));
+            const ref = reference.outputs[b]!;
+            acc.add(ref, out, ref.length / Math.max(1, Object.values(feeds[b] ?? {})[0]?.dims[0] ?? 1));
           });
           onDone(id, acc.result());
         }),
@@ -110,108 +166,91 @@ export class Evaluator {
     } finally {
       await pool.close();
     }
-    return poolFailure;
+    return failure;
   }
 
-  /** Output metrics of a plan's model on the calibration data (one evaluation), or why it was rejected. */
-  async tryMetricsOf(plan: QuantPlan): Promise<OutputMetrics | Rejected> {
-    const opened = await this.open(plan);
-    if ('rejected' in opened) return opened;
+  /** Builds, inspects and (lazily) loads a candidate around `use`; build or load failures reject it. */
+  private async withCandidate<T>(candidate: Candidate, use: (open: OpenCandidate) => Promise<T>, inspect = true): Promise<T | Rejected> {
+    let model: Model;
     try {
-      return await this.compare(opened.session);
-    } finally {
-      await opened.session.close();
-    }
-  }
-
-  /** Metrics plus, when an evaluate function is set, its score (one evaluation); throws if rejected. */
-  async measure(plan: QuantPlan, withScore: boolean): Promise<Measured> {
-    const m = await this.tryMeasure(plan, withScore);
-    if ('rejected' in m) throw m.error;
-    return m;
-  }
-
-  /** Like measure(), but a candidate that cannot be built or loaded is returned as Rejected. */
-  async tryMeasure(plan: QuantPlan | Model, withScore: boolean): Promise<Measured | Rejected> {
-    const opened = await this.open(plan);
-    if ('rejected' in opened) return opened;
-    const { session, model } = opened;
-    try {
-      const metrics = await this.compare(session);
-      const score = withScore ? await this.score(session) : undefined;
-      return score === undefined ? { metrics, model } : { metrics, score, model };
-    } finally {
-      await session.close();
-    }
-  }
-
-  /** Like measure(), for a model built elsewhere (e.g. after a BF16 pass). */
-  async measureModel(model: Model, withScore: boolean): Promise<Measured> {
-    const m = await this.tryMeasure(model, withScore);
-    if ('rejected' in m) throw m.error;
-    return m;
-  }
-
-  /** Builds (from a plan) and loads a candidate; any failure here rejects the candidate. */
-  private async open(candidate: QuantPlan | Model): Promise<{ session: ModelSession; model: Model } | Rejected> {
-    try {
-      const model = 'graph' in candidate ? candidate : buildModel(this.prepared, candidate, this.ranges).model;
-      this.options.inspectCandidate?.(model);
-      // No spinning: idle ORT threads would burn the core the JS comparison needs (measured in
-      // bench/profile-eval-runtime.ts, same outputs to the bit).
-      return { session: await ModelSession.create(model, { optimization: 'disabled', spinning: false }), model };
+      model = typeof candidate.model === 'function' ? candidate.model() : candidate.model;
+      if (inspect) this.options.inspectCandidate?.(model);
     } catch (error) {
       return { rejected: describeError(error), error };
     }
-  }
-
-  /** The user's score of the float model (counts as an evaluation). */
-  async scoreFloat(): Promise<number> {
-    const session = await ModelSession.create(this.prepared, { optimization: 'disabled' });
+    const open = new OpenCandidate(model);
+    this.evaluations++;
     try {
-      this.evaluations++;
-      return await this.score(session);
+      return await use(open);
+    } catch (error) {
+      if (open.loadError === undefined) throw error;
+      // onnxruntime refused the model: it was never evaluated.
+      this.evaluations--;
+      return { rejected: describeError(open.loadError), error: open.loadError };
     } finally {
-      await session.close();
+      await open.close();
     }
   }
 
-  private async compare(session: ModelSession): Promise<OutputMetrics> {
-    this.evaluations++;
+  private async compare(open: OpenCandidate): Promise<OutputMetrics> {
+    const reference = this.requireReference();
+    const session = await open.session();
     const acc = new MetricAccumulator();
     let b = 0;
-    for await (const feed of this.source.batches(this.options.batchSize)) {
-      const out = await session.run(feed, [this.outputName]);
-      const actual = out[this.outputName]!;
-      const ref = this.reference[b]!;
+    for await (const feed of reference.source.batches(reference.batchSize)) {
+      const out = await session.run(feed, [reference.outputName]);
+      const actual = out[reference.outputName]!;
+      const ref = reference.outputs[b]!;
       const perSample = ref.length / Math.max(1, actual.dims[0] ?? 1);
       acc.add(ref, actual.data as Float32Array, perSample, (this.referenceStats[b++] ??= referenceStats(ref, perSample)));
     }
     return acc.result();
   }
 
-  private async score(session: ModelSession): Promise<number> {
+  private async score(open: OpenCandidate, candidate: Candidate): Promise<number> {
     const evaluate = this.options.evaluate;
-    if (!evaluate) throw new EvaluateError('No evaluate function was given.');
-    const handle: ModelHandle = {
-      inputNames: session.inputNames,
-      outputNames: session.outputNames,
-      run: (feeds: Record<string, HostTensor>) => session.run(feeds),
+    if (!evaluate) throw new MixqError('INVALID_CONFIG', 'No evaluate function was given.', { hint: 'Pass evaluate: async (model) => score.' });
+    const graph = open.model.graph;
+    const handle: CandidateHandle = {
+      label: candidate.label,
+      model: open.model,
+      convertedNodes: candidate.convertedNodes ?? [],
+      inputNames: graph.inputs.filter((v) => !v.initializer).map((v) => v.name),
+      outputNames: graph.outputs.map((v) => v.name),
+      run: async (feeds) => (await open.session()).run(feeds),
     };
-    let value: unknown;
-    try {
-      value = await evaluate(handle);
-    } catch (error) {
-      if (error instanceof MixqError && error.code !== 'EVALUATE_FAILED' && error.code !== 'RUNTIME_FAILURE') throw error;
-      throw new EvaluateError(`The evaluate function threw: ${describeError(error)}`, { hint: 'Fix the evaluate function; run it on the float model first to check it.', cause: error });
-    }
-    const [lo, hi] = this.options.scoreRange ?? [0, 1];
-    if (typeof value !== 'number' || Number.isNaN(value)) {
-      throw new EvaluateError(`The evaluate function returned ${typeof value === 'number' ? 'NaN' : JSON.stringify(value) ?? typeof value}, not a number.`, { hint: 'Return the score as a number, e.g. top-1 accuracy in 0..1.' });
-    }
-    if (value < lo || value > hi) {
-      throw new EvaluateError(`The evaluate function returned ${value}, outside the declared score range [${lo}, ${hi}].`, { hint: 'Return a score in the declared range, or declare the range (scoreRange).' });
-    }
-    return value;
+    return scoreWith(evaluate, handle, this.options.scoreRange);
   }
+
+  private requireReference(): Reference {
+    if (!this.reference) throw new MixqError('INVALID_CONFIG', 'This evaluator compares no outputs (it was created without a reference).');
+    return this.reference;
+  }
+}
+
+/** A candidate's session, created on first use (an evaluate function that never runs it costs no load). */
+class OpenCandidate {
+  loadError: unknown;
+  private created: Promise<ModelSession> | undefined;
+
+  constructor(readonly model: Model) {}
+
+  session(): Promise<ModelSession> {
+    // No spinning: idle ORT threads would burn the core the JS comparison needs (measured in
+    // bench/profile-eval-runtime.ts, same outputs to the bit).
+    this.created ??= ModelSession.create(this.model, { optimization: 'disabled', spinning: false }).catch((error: unknown) => {
+      this.loadError = error;
+      throw error;
+    });
+    return this.created;
+  }
+
+  async close(): Promise<void> {
+    if (this.created) await this.created.then((s) => s.close(), () => undefined);
+  }
+}
+
+function orThrow<T>(result: T | Rejected): T {
+  if (typeof result === 'object' && result !== null && 'rejected' in result) throw (result as Rejected).error;
+  return result as T;
 }

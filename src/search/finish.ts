@@ -9,7 +9,7 @@ import { bf16AfterQuantization } from '../qdq/float-mix/index.js';
 import { assertLoadsWithDefaults } from '../runtime/index.js';
 import type { Evaluator, Measured } from './evaluator.js';
 import { meets, type Target } from './targets.js';
-import type { Direction, Levels, Trial, TrialLog } from './trials.js';
+import { describeLevels, type Direction, type Levels, type Trial, type TrialLog } from './trials.js';
 
 export interface FinishContext {
   readonly log: TrialLog;
@@ -39,7 +39,7 @@ export async function finishSearch(ctx: FinishContext): Promise<Finished> {
     if (ctx.useBf16) {
       // Ops the plan left float become BF16 (emulated Cast pairs); the final figures are re-measured.
       const converted = bf16AfterQuantization(measure.model, trial.plan.nodes);
-      const m = await ctx.evaluator.tryMeasure(converted.model, ctx.withScore);
+      const m = await ctx.evaluator.tryMeasure({ model: converted.model, label: `BF16 form of ${describeLevels(trial.levels)}` }, ctx.withScore);
       if ('rejected' in m) {
         skip(ctx, trial, `its BF16 form failed to load: ${m.rejected}`);
         lastError = m.error;

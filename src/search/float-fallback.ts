@@ -14,11 +14,18 @@
  * units on their own: they do no arithmetic, so they cannot be what hurts.
  * The evaluation budget and the timeout stop the search early; the result is then the smallest
  * fallback known to meet the goal (at worst: everything back to FP32).
+ * It runs on the search engine shared with the INT8/INT16 search: the same Evaluator (a candidate
+ * that cannot be built or loaded is a failed trial), evaluate contract, Budget and bisection.
  */
 import { ConfigError, GraphError } from '../errors.js';
-import type { Graph, Model, Node } from '../ir/index.js';
+import type { Graph, Model } from '../ir/index.js';
 import { convertFloatMix, type FloatMixOptions, type FloatMixResult } from '../qdq/float-mix/index.js';
-import { CandidateEvaluator, checkGoal, meetsGoal, type AccuracyGoal, type Criterion, type EvaluateFunction } from './float-fallback-eval.js';
+import { Budget } from './budget.js';
+import { Evaluator } from './evaluator.js';
+import { checkGoal, meetsGoal, type AccuracyGoal, type Criterion, type EvaluateFunction } from './float-fallback-eval.js';
+import { smallestPassingPrefix } from './strategy.js';
+import type { FailedTrial } from './trials.js';
+import { UnionFind } from './union-find.js';
 
 export type FallbackGranularity = 'node' | 'region';
 
@@ -61,6 +68,8 @@ export interface FloatFallbackResult {
   /** Leave-one-out scores, most harmful unit first. */
   readonly impacts: readonly { readonly nodes: readonly string[]; readonly score: number }[];
   readonly history: readonly FallbackEvaluation[];
+  /** Candidates onnxruntime could not load (skipped: they count as missing the goal). */
+  readonly failedTrials: readonly FailedTrial[];
   /** Why the search ended before finishing, if it did. */
   readonly stoppedBy?: 'budget' | 'timeout';
 }
@@ -77,34 +86,33 @@ interface Choice {
 }
 
 export async function searchFloatFallback(prepared: Model, options: FloatFallbackOptions): Promise<FloatFallbackResult> {
-  return new FallbackSearch(prepared, options).run();
+  const goal = checkGoal(options.tolerableLoss, options.criterion);
+  const maxEvaluations = checkBudget(options.maxEvaluations);
+  checkTimeout(options.timeoutMs);
+  const evaluator = await Evaluator.create(prepared, { evaluate: options.evaluate, ...(options.scoreRange ? { scoreRange: options.scoreRange } : {}) });
+  const budget = new Budget(() => evaluator.evaluations, maxEvaluations, options.timeoutMs);
+  return new FallbackSearch(prepared, options, goal, evaluator, budget).run();
 }
 
 class FallbackSearch {
-  private readonly goal: AccuracyGoal;
-  private readonly evaluator: CandidateEvaluator;
   private readonly history: FallbackEvaluation[] = [];
-  private readonly deadline: number;
-  private readonly budget: number;
-  private stoppedBy: 'budget' | 'timeout' | undefined;
+  private readonly failed: FailedTrial[] = [];
   private baseline = 0;
 
   constructor(
     private readonly prepared: Model,
     private readonly options: FloatFallbackOptions,
-  ) {
-    this.goal = checkGoal(options.tolerableLoss, options.criterion);
-    this.evaluator = new CandidateEvaluator(options.evaluate, options.scoreRange ? { scoreRange: options.scoreRange } : {});
-    this.budget = checkBudget(options.maxEvaluations);
-    this.deadline = Date.now() + checkTimeout(options.timeoutMs);
-  }
+    private readonly goal: AccuracyGoal,
+    private readonly evaluator: Evaluator,
+    private readonly budget: Budget,
+  ) {}
 
   async run(): Promise<FloatFallbackResult> {
     // Converting first surfaces configuration errors (lists, names) before the user's evaluate runs.
     const full = this.convert([]);
-    this.baseline = await this.evaluator.score(this.prepared, 'fp32 baseline', []);
+    this.baseline = await this.evaluator.scoreFloat('fp32 baseline');
     const fullScore = await this.evaluate(full, 'full conversion', []);
-    if (this.meets(fullScore)) return this.result({ fallback: [], score: fullScore, met: true }, fullScore, []);
+    if (fullScore !== undefined && this.meets(fullScore)) return this.result({ fallback: [], score: fullScore, met: true }, fullScore, []);
     const units = fallbackUnits(this.prepared.graph, full, this.options);
     const single = await this.measure(units);
     if (single) return this.result({ fallback: single.nodes, score: single.score!, met: true }, fullScore, units);
@@ -112,42 +120,39 @@ class FallbackSearch {
     return this.result(await this.bisect(ordered), fullScore, ordered);
   }
 
-  private meets(score: number): boolean {
-    return meetsGoal(this.baseline, score, this.goal);
+  private meets(score: number | undefined): boolean {
+    return score !== undefined && meetsGoal(this.baseline, score, this.goal);
   }
 
   /** Leave-one-out per unit; returns the first unit whose fallback alone meets the goal. */
   private async measure(units: Unit[]): Promise<Unit | undefined> {
     for (const unit of units) {
-      if (!this.mayEvaluate()) return undefined;
-      unit.score = await this.evaluate(this.convert(unit.nodes), `fallback of ${describeUnit(unit)}`, unit.nodes);
-      if (this.meets(unit.score)) return unit;
+      if (this.budget.exhausted()) return undefined;
+      const score = await this.evaluate(this.convert(unit.nodes), `fallback of ${describeUnit(unit)}`, unit.nodes);
+      if (score === undefined) continue;
+      unit.score = score;
+      if (this.meets(score)) return unit;
     }
     return undefined;
   }
 
-  /** Smallest k such that the k most harmful units, put back, meet the goal. */
+  /** Smallest k such that the k most harmful units, put back, meet the goal (the engine's bisection). */
   private async bisect(ordered: readonly Unit[]): Promise<Choice> {
     const prefix = (k: number): string[] => ordered.slice(0, k).flatMap((u) => u.nodes);
     const n = ordered.length;
+    const scores = new Map<number, number>();
+    // Falling back every unit is the FP32 model unless some node is forced to 16 bits.
+    const fullPasses = this.allFallBackIsFloat32();
+    if (fullPasses) scores.set(n, this.baseline);
+    const trial = async (idx: readonly number[]): Promise<boolean> => {
+      const k = idx.length;
+      const score = await this.evaluate(this.convert(prefix(k)), k === n ? 'fallback of every unit' : `fallback of the ${k} most harmful units`, prefix(k));
+      if (score !== undefined) scores.set(k, score);
+      return this.meets(score);
+    };
     // k = 0 is the full conversion (failed); k = 1 failed too when the top unit was measured.
-    let lo = ordered[0]?.score !== undefined ? 1 : 0;
-    let hi: Choice | undefined = this.allFallBackIsFloat32() ? { fallback: prefix(n), score: this.baseline, met: true } : undefined;
-    let hiK = n;
-    if (hi === undefined) {
-      // Nodes forced to 16 bits stay converted: even "everything back" must be checked.
-      if (!this.mayEvaluate()) return this.bestSeen();
-      const score = await this.evaluate(this.convert(prefix(n)), 'fallback of every unit', prefix(n));
-      if (!this.meets(score)) return this.bestSeen();
-      hi = { fallback: prefix(n), score, met: true };
-    }
-    while (hiK - lo > 1 && this.mayEvaluate()) {
-      const mid = Math.floor((lo + hiK) / 2);
-      const score = await this.evaluate(this.convert(prefix(mid)), `fallback of the ${mid} most harmful units`, prefix(mid));
-      if (this.meets(score)) [hi, hiK] = [{ fallback: prefix(mid), score, met: true }, mid];
-      else lo = mid;
-    }
-    return hi;
+    const { k } = await smallestPassingPrefix(n, trial, this.budget, { failing: ordered[0]?.score !== undefined ? 1 : 0, fullPasses });
+    return k === undefined ? this.bestSeen() : { fallback: prefix(k), score: scores.get(k)!, met: true };
   }
 
   /** With no node forced to 16 bits, falling back every unit leaves nothing converted: the FP32 model. */
@@ -162,38 +167,38 @@ class FallbackSearch {
     return { fallback: best?.fallback ?? [], score: best?.score ?? this.baseline, met: false };
   }
 
-  private mayEvaluate(): boolean {
-    if (this.evaluator.count >= this.budget) this.stoppedBy = 'budget';
-    else if (Date.now() >= this.deadline) this.stoppedBy = 'timeout';
-    return this.stoppedBy === undefined;
-  }
-
   private convert(fallbackNodes: readonly string[]): FloatMixResult {
     return convertFloatMix(this.prepared, { ...this.options.conversion, form: 'emulated', fallbackNodes });
   }
 
-  private async evaluate(candidate: FloatMixResult, label: string, fallback: readonly string[]): Promise<number> {
-    const converted = candidate.nodes.filter((d) => d.precision === 'bfloat16' || d.precision === 'float16').map((d) => d.name);
-    const score = await this.evaluator.score(candidate.model, label, converted);
-    const entry = { label, fallback, score, meetsGoal: this.meets(score) };
+  /** One evaluation; undefined when onnxruntime could not load the candidate (a failed trial). */
+  private async evaluate(candidate: FloatMixResult, label: string, fallback: readonly string[]): Promise<number | undefined> {
+    const convertedNodes = candidate.nodes.filter((d) => d.precision === 'bfloat16' || d.precision === 'float16').map((d) => d.name);
+    const scored = await this.evaluator.tryScore({ model: candidate.model, label, convertedNodes });
+    if ('rejected' in scored) {
+      this.failed.push({ candidate: label, reason: scored.rejected });
+      return undefined;
+    }
+    const entry = { label, fallback, score: scored.score, meetsGoal: this.meets(scored.score) };
     this.history.push(entry);
-    this.options.onEvaluation?.({ ...entry, evaluations: this.evaluator.count });
-    return score;
+    this.options.onEvaluation?.({ ...entry, evaluations: this.evaluator.evaluations });
+    return scored.score;
   }
 
-  private result(choice: Choice, fullScore: number, units: readonly Unit[]): FloatFallbackResult {
+  private result(choice: Choice, fullScore: number | undefined, units: readonly Unit[]): FloatFallbackResult {
     const impacts = units.filter((u) => u.score !== undefined).map((u) => ({ nodes: u.nodes, score: u.score! }));
     return {
       fallbackNodes: choice.fallback,
       baseline: this.baseline,
-      fullScore,
+      fullScore: fullScore ?? NaN,
       finalScore: choice.score,
       targetMet: choice.met,
-      evaluations: this.evaluator.count,
+      evaluations: this.evaluator.evaluations,
       units: units.length,
       impacts: impacts.sort((a, b) => b.score - a.score),
       history: this.history,
-      ...(this.stoppedBy ? { stoppedBy: this.stoppedBy } : {}),
+      failedTrials: this.failed,
+      ...(this.budget.stoppedBy ? { stoppedBy: this.budget.stoppedBy.kind === 'timeout' ? ('timeout' as const) : ('budget' as const) } : {}),
     };
   }
 }
@@ -212,27 +217,16 @@ function fallbackUnits(graph: Graph, full: FloatMixResult, options: FloatFallbac
 
 /** Groups converted nodes that exchange 16-bit values, in graph order. */
 function connectedRegions(graph: Graph, low: ReadonlySet<string>): Unit[] {
-  const parent = new Map<string, string>();
-  const find = (x: string): string => {
-    let root = x;
-    while (parent.get(root) !== root) root = parent.get(root)!;
-    parent.set(x, root);
-    return root;
-  };
+  const regions = new UnionFind<string>();
   const members = graph.nodes.filter((n) => low.has(n.name));
-  for (const n of members) parent.set(n.name, n.name);
+  for (const n of members) regions.add(n.name);
   for (const n of members) {
     for (const v of n.inputs) {
-      const p: Node | undefined = v?.producer;
-      if (p && low.has(p.name)) parent.set(find(n.name), find(p.name));
+      const p = v?.producer;
+      if (p && low.has(p.name)) regions.union(p.name, n.name);
     }
   }
-  const groups = new Map<string, string[]>();
-  for (const n of members) {
-    const root = find(n.name);
-    groups.set(root, [...(groups.get(root) ?? []), n.name]);
-  }
-  return [...groups.values()].map((nodes) => ({ nodes }));
+  return regions.groups().map((nodes) => ({ nodes }));
 }
 
 /** Most harmful first: the higher the score without it, the more it hurt. Unmeasured units last. */
@@ -259,14 +253,12 @@ export function nameUnnamedNodes(graph: Graph): number {
   return named;
 }
 
-function checkBudget(max: number | undefined): number {
-  if (max === undefined) return Infinity;
+function checkBudget(max: number | undefined): number | undefined {
+  if (max === undefined) return undefined;
   if (!Number.isInteger(max) || max < 2) throw new ConfigError(`maxEvaluations must be an integer ≥ 2 (the baseline and the full conversion), not ${String(max)}.`);
   return max;
 }
 
-function checkTimeout(ms: number | undefined): number {
-  if (ms === undefined) return Infinity;
-  if (typeof ms !== 'number' || !(ms > 0)) throw new ConfigError(`timeoutMs must be a positive number of milliseconds, not ${String(ms)}.`);
-  return ms;
+function checkTimeout(ms: number | undefined): void {
+  if (ms !== undefined && (typeof ms !== 'number' || !(ms > 0))) throw new ConfigError(`timeoutMs must be a positive number of milliseconds, not ${String(ms)}.`);
 }

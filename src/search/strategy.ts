@@ -1,11 +1,13 @@
 /**
- * Search strategies over groups sorted by ascending sensitivity. `trial(k)` or `trialSet(set)`
- * measures a candidate and says whether it meets the target; each call is one full evaluation.
+ * Search strategies over candidate groups in a fixed order. `trialSet(set)` measures a candidate
+ * and says whether it meets the target; each call is one full evaluation. Every strategy that
+ * bisects uses bisectPrefix: narrowing (longest passing prefix), widening to BF16/FP32 and the
+ * float-mix fallback (shortest passing prefix).
  */
-export interface Budget {
-  /** Returns true when no more evaluations may be spent (count or time budget used up). */
-  exhausted(): boolean;
-}
+import type { Budget as BudgetClass } from './budget.js';
+
+/** What a strategy asks of a budget: may another evaluation be spent? */
+export type Budget = Pick<BudgetClass, 'exhausted'>;
 
 export interface SearchOutcome {
   /** Indices (into the sorted list) of the groups taken. */
@@ -17,32 +19,48 @@ export interface SearchOutcome {
   readonly stoppedEarly: boolean;
 }
 
+export interface Boundary {
+  /** The last prefix length known to give the low-side answer. */
+  readonly lo: number;
+  /** The first prefix length known to give the other answer. */
+  readonly hi: number;
+  readonly evaluations: number;
+  readonly stoppedEarly: boolean;
+}
+
+const prefix = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
+
+/**
+ * The one bisection. `passes(k)` is monotone in the prefix length k; the caller knows (measured or
+ * implied) that prefix `lo` answers `lowPasses` and prefix `hi` the opposite. Finds adjacent lo/hi
+ * in ⌈log2(hi − lo)⌉ evaluations, or stops where it is when the budget runs out.
+ */
+export async function bisectPrefix(lo: number, hi: number, lowPasses: boolean, passes: (k: number) => Promise<boolean>, budget: Budget): Promise<Boundary> {
+  let evaluations = 0;
+  while (hi - lo > 1) {
+    if (budget.exhausted()) return { lo, hi, evaluations, stoppedEarly: true };
+    const mid = Math.floor((lo + hi) / 2);
+    evaluations++;
+    if ((await passes(mid)) === lowPasses) lo = mid;
+    else hi = mid;
+  }
+  return { lo, hi, evaluations, stoppedEarly: false };
+}
+
 /**
  * Bisection for the longest prefix that meets the target (⌈log2(N+1)⌉ evaluations), then each
  * remaining group tried on its own on top of what was accepted (a failing layer is skipped, not
  * the end of the search as in Quark's sweep).
  */
 export async function bisectThenRetry(count: number, trialSet: (indices: readonly number[]) => Promise<boolean>, budget: Budget, options: { retry: boolean } = { retry: true }): Promise<SearchOutcome> {
-  let lo = 0; // prefix known to meet (the wide model, measured before the search)
-  let hi = count + 1; // prefix known to fail (sentinel)
-  let bisectEvaluations = 0;
-  let stoppedEarly = false;
-  const prefix = (k: number) => Array.from({ length: k }, (_, i) => i);
-  while (hi - lo > 1) {
-    if (budget.exhausted()) {
-      stoppedEarly = true;
-      break;
-    }
-    const mid = Math.floor((lo + hi) / 2);
-    bisectEvaluations++;
-    if (await trialSet(prefix(mid))) lo = mid;
-    else hi = mid;
-  }
-  const accepted = prefix(lo);
+  // Prefix 0 (the wide model) was measured before the search; count + 1 is a failing sentinel.
+  const bounds = await bisectPrefix(0, count + 1, true, (k) => trialSet(prefix(k)), budget);
+  const accepted = prefix(bounds.lo);
+  let stoppedEarly = bounds.stoppedEarly;
   let retried = 0;
   if (options.retry && !stoppedEarly) {
     // Group `lo` is known to fail on top of the prefix; try the ones after it.
-    for (let j = lo + 1; j < count; j++) {
+    for (let j = bounds.lo + 1; j < count; j++) {
       if (budget.exhausted()) {
         stoppedEarly = true;
         break;
@@ -51,7 +69,7 @@ export async function bisectThenRetry(count: number, trialSet: (indices: readonl
       if (await trialSet([...accepted, j])) accepted.push(j);
     }
   }
-  return { accepted, bisectEvaluations, retried, stoppedEarly };
+  return { accepted, bisectEvaluations: bounds.evaluations, retried, stoppedEarly };
 }
 
 /** Quark's legacy sweep (our test oracle): add groups in order, stop at the first that fails. */
@@ -67,23 +85,25 @@ export async function greedySweep(count: number, trialSet: (indices: readonly nu
   return { accepted, bisectEvaluations: evaluations, retried: 0, stoppedEarly: false };
 }
 
+export interface PrefixKnowledge {
+  /** A prefix length already known to fail (default 0: the starting model). */
+  readonly failing?: number;
+  /** True when the full prefix is known to pass without measuring it (e.g. it is the float model). */
+  readonly fullPasses?: boolean;
+}
+
 /**
  * Smallest prefix (of groups sorted most-harmful first) whose widening makes the target hold;
- * used when even the wide model misses it. Returns undefined when the full prefix still fails.
+ * used when the starting model misses it. Returns undefined when the full prefix still fails (or
+ * the budget ran out before it was known to pass).
  */
-export async function smallestPassingPrefix(count: number, trialSet: (indices: readonly number[]) => Promise<boolean>, budget: Budget): Promise<{ k: number | undefined; evaluations: number }> {
+export async function smallestPassingPrefix(count: number, trialSet: (indices: readonly number[]) => Promise<boolean>, budget: Budget, known: PrefixKnowledge = {}): Promise<{ k: number | undefined; evaluations: number; stoppedEarly: boolean }> {
   let evaluations = 0;
-  const prefix = (k: number) => Array.from({ length: k }, (_, i) => i);
-  if (budget.exhausted()) return { k: undefined, evaluations };
-  evaluations++;
-  if (!(await trialSet(prefix(count)))) return { k: undefined, evaluations };
-  let lo = 0; // fails (the wide model)
-  let hi = count; // meets
-  while (hi - lo > 1 && !budget.exhausted()) {
-    const mid = Math.floor((lo + hi) / 2);
+  if (!known.fullPasses) {
+    if (budget.exhausted()) return { k: undefined, evaluations, stoppedEarly: true };
     evaluations++;
-    if (await trialSet(prefix(mid))) hi = mid;
-    else lo = mid;
+    if (!(await trialSet(prefix(count)))) return { k: undefined, evaluations, stoppedEarly: false };
   }
-  return { k: hi, evaluations };
+  const bounds = await bisectPrefix(Math.min(known.failing ?? 0, count), count, false, (k) => trialSet(prefix(k)), budget);
+  return { k: bounds.hi, evaluations: evaluations + bounds.evaluations, stoppedEarly: bounds.stoppedEarly };
 }

@@ -1,16 +1,9 @@
 import { ConfigError } from '../errors.js';
-import type { HostTensor } from '../ir/index.js';
 import { lowerIsBetter, METRIC_NAMES, metricValue, type MetricName, type OutputMetrics } from './metrics.js';
+import { checkEvaluateFunction, checkScoreRange, scoreDrop, withinDrop, type EvaluateFunction } from './score.js';
 
-/** What a user's evaluate function receives: a way to run the candidate model on their own data. */
-export interface ModelHandle {
-  readonly inputNames: readonly string[];
-  readonly outputNames: readonly string[];
-  run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>>;
-}
-
-/** Scores a candidate model (higher is better), e.g. top-1 accuracy in 0..1. */
-export type EvaluateFunction = (model: ModelHandle) => number | Promise<number>;
+// The evaluate contract is the search engine's (score.ts), shared with the float-mix fallback.
+export type { CandidateHandle, EvaluateFunction, ModelHandle } from './score.js';
 
 export type Target =
   /** An output metric on the calibration data (Quark's L2Target is `{ kind: 'metric', metric: 'l2', threshold }`). */
@@ -47,6 +40,8 @@ export function validateTarget(target: Target): void {
   }
   if (target.kind === 'top1') {
     if (typeof target.evaluate !== 'function') throw new ConfigError('A top-1 target needs an `evaluate` function.', { hint: 'Pass evaluate: async (model) => accuracy.' });
+    checkEvaluateFunction(target.evaluate);
+    checkScoreRange(target.scoreRange);
     if (!Number.isFinite(target.maxDrop) || target.maxDrop < 0) throw new ConfigError(`top1 maxDrop must be a number ≥ 0 (got ${String(target.maxDrop)}).`);
     if (target.relativeTo !== 'float' && target.relativeTo !== 'wide') throw new ConfigError("top1 target needs relativeTo: 'float' (Quark's meaning) or 'wide'.");
     if (target.mode !== 'absolute' && target.mode !== 'relative') throw new ConfigError("top1 target needs mode: 'absolute' or 'relative'.");
@@ -67,12 +62,12 @@ export function meets(target: Target, m: Measurement, reference: number | undefi
     return lowerIsBetter(target.metric) ? v <= target.threshold : v >= target.threshold;
   }
   if (m.score === undefined || reference === undefined) return false;
-  return drop(target, m.score, reference) <= target.maxDrop + 1e-12;
+  return withinDrop(reference, m.score, target.mode, target.maxDrop);
 }
 
+/** The score drop of a top-1 target, by the engine's one rule (score.ts). */
 export function drop(target: Extract<Target, { kind: 'top1' }>, score: number, reference: number): number {
-  const d = reference - score;
-  return target.mode === 'absolute' ? d : reference === 0 ? (d > 0 ? Infinity : 0) : d / reference;
+  return scoreDrop(reference, score, target.mode);
 }
 
 /** A single number where lower is better, to pick the best of several failing candidates. */

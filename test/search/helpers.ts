@@ -2,7 +2,7 @@ import { readNpy } from '../../src/calibration/sources/npy-file.js';
 import { npyDirectorySource } from '../../src/calibration/sources/npy-directory.js';
 import type { CalibrationSource } from '../../src/calibration/sources/types.js';
 import type { HostTensor } from '../../src/ir/index.js';
-import type { EvaluateFunction, ModelHandle } from '../../src/search/targets.js';
+import type { ModelHandle } from '../../src/search/targets.js';
 import { MetricAccumulator } from '../../src/search/metrics.js';
 
 export const MODELS = '/work/shared/models';
@@ -14,7 +14,7 @@ export function calibSource(): Promise<CalibrationSource> {
 }
 
 /** Top-1 on the first `count` images of the shared 1,000-image test subset. */
-export async function top1Evaluator(count = 1000): Promise<EvaluateFunction> {
+export async function top1Evaluator(count = 1000): Promise<(model: ModelHandle) => Promise<number>> {
   const x = await readNpy(`${EVAL_DIR}/input.npy`);
   const labels = (await readNpy(`${EVAL_DIR}/labels.npy`)).data as Int32Array;
   const images = x.data as Float32Array;

@@ -1,0 +1,52 @@
+/**
+ * The one typed configuration of a search, built once by the API from the user's options and
+ * passed down whole: the calibration part goes to calibrate() as is, the budget part to Budget,
+ * the hooks to whoever reports. No stage copies options field by field.
+ */
+import type { CalibrationSource } from '../calibration/sources/types.js';
+import type { Model } from '../ir/index.js';
+import type { PlanOptions } from '../qdq/plan.js';
+import type { TensorPrecision } from '../qdq/types.js';
+import type { CandidateSelection } from './candidates.js';
+import type { CalibrateOptions } from './pipeline.js';
+import type { Target } from './targets.js';
+
+export type SearchPhase = 'calibration' | 'sensitivity' | 'search';
+
+export interface SearchHooks {
+  readonly onProgress?: (phase: SearchPhase, done: number, total: number | undefined, detail?: string) => void;
+  readonly onWarning?: (message: string) => void;
+  /** Called with each candidate model before it is loaded; throwing makes it a failed trial. */
+  readonly inspectCandidate?: (model: Model) => void;
+}
+
+export interface BudgetConfig {
+  readonly maxEvaluations?: number;
+  readonly timeoutMs?: number;
+}
+
+export interface SearchConfig {
+  readonly target: Target;
+  /** Planner options of the wide model (the starting point, A16W8 by default). */
+  readonly wide: PlanOptions;
+  /** Types a narrowed layer gets. */
+  readonly narrow: { readonly activation: TensorPrecision; readonly weight: TensorPrecision };
+  readonly candidates?: CandidateSelection;
+  /** 'bisect': bisection + retries; 'greedy': Quark's legacy sweep. */
+  readonly strategy: 'bisect' | 'greedy';
+  /** Widen to BF16 then FP32 per layer when the wide model misses the target. */
+  readonly fallback: boolean;
+  /** The data (calibrated on, and what output metrics are measured on) and how to calibrate. */
+  readonly calibration: { readonly source: CalibrationSource } & Omit<CalibrateOptions, 'onProgress' | 'onWarning'>;
+  /** Worker threads for the sensitivity pass (1 = in this thread). */
+  readonly workers: number;
+  /** Directory of the sensitivity cache (absent: no cache). */
+  readonly cacheDir?: string;
+  readonly budget: BudgetConfig;
+  /** Make the ops left float BF16 (an INT8/INT16/BF16/FP32 model); final metrics are re-measured. */
+  readonly useBf16: boolean;
+  readonly hooks: SearchHooks;
+}
+
+/** Samples per evaluation batch when the configuration does not say. */
+export const DEFAULT_EVALUATION_BATCH = 32;
