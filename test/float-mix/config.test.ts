@@ -3,7 +3,8 @@ import { ConfigError, UnknownNameError } from '../../src/errors.js';
 import { createModel, Tensor, tensorType } from '../../src/ir/index.js';
 import { convertFloatMix, DEFAULT_LISTS, resolveLists } from '../../src/qdq/float-mix/index.js';
 import { ONNX_OP_TYPES } from '../../src/qdq/float-mix/onnx-ops.js';
-import { catchMixq } from '../fixtures/helpers.js';
+import { catchMixq, catchMixqAsync } from '../fixtures/helpers.js';
+import { mixPrecision } from '../../src/api/mix-precision.js';
 import { castsOf, convReluConvSoftmax, decision, FLOAT, matmulSandwich } from './graphs.js';
 
 describe('float mix: op lists', () => {
@@ -70,6 +71,26 @@ describe('float mix: nodes forced by name', () => {
     old.opsetImports.set('', 11);
     expect(catchMixq(() => convertFloatMix(old, { precision: 'bf16', form: 'emulated' })).message).toMatch(/opset 13/);
     expect(convertFloatMix(old, { precision: 'fp16', form: 'emulated' }).converted).toBe(3);
+  });
+
+  it('mix BF16 on an opset-9 model the upgrade pass refuses: a warning names the node, the error points at mixq upgrade', async () => {
+    const model = createModel(9, 'dropout_mask');
+    const g = model.graph;
+    const x = g.addInput('x', tensorType('float32', [2, 4]));
+    const w = g.addInitializer(Tensor.fromArray('w', 'float32', [4, 4], new Float32Array(16).fill(0.5)));
+    const mm = g.addNode({ opType: 'MatMul', name: 'mm', inputs: [x, w], outputs: ['mm_out'] }).output();
+    const drop = g.addNode({ opType: 'Dropout', name: 'drop', inputs: [mm], outputs: ['y', 'mask'] });
+    g.addOutput(drop.output(0));
+    g.addOutput(drop.output(1));
+    const warnings: string[] = [];
+    const error = await catchMixqAsync(() => mixPrecision(model, { precision: 'bf16', onWarning: (w) => warnings.push(w) }));
+    expect(warnings).toEqual([expect.stringMatching(/^ai\.onnx opset kept at 9 \(Dropout 'drop': .*\): BF16 casts need opset 13\.$/)]);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message.split('\n')[0]).toBe('BF16 needs ai.onnx opset 13 or later (Cast to bfloat16); this model is at opset 9.');
+    expect(error.hint).toContain('`mixq upgrade <model> --opset 13 -o <out>` names the node(s) in the way');
+    // float16 Casts exist at opset 9: the hint's alternative works on the same model.
+    const fp16 = (await mixPrecision(model, { precision: 'fp16' })).report;
+    expect([fp16.convertedNodes, fp16.statistics['MatMul']?.FP16, fp16.statistics['Dropout']?.FP16]).toEqual([2, 1, 1]);
   });
 });
 

@@ -66,8 +66,10 @@ function checkOptions(model: Model, options: FloatMixOptions): void {
     throw new ConfigError(`form must be 'emulated' or 'native', not ${JSON.stringify(options.form)}.`);
   }
   if (options.precision === 'bf16' && model.opset < BF16_MIN_OPSET) {
-    throw new ConfigError(`BF16 needs ai.onnx opset ${BF16_MIN_OPSET} or later (Cast to bfloat16); this model imports opset ${model.opset}.`, {
-      hint: "Convert the model to a newer opset first, or use precision 'fp16'.",
+    // mix, quantize (useBf16) and auto's fallback raise older models to 13 first, so this is
+    // reached only when the upgrade pass refused the model: say where the refusal is spelled out.
+    throw new ConfigError(`BF16 needs ai.onnx opset ${BF16_MIN_OPSET} or later (Cast to bfloat16); this model is at opset ${model.opset}.`, {
+      hint: `mixq raises older models to ${BF16_MIN_OPSET} itself; this one could not be, and \`mixq upgrade <model> --opset ${BF16_MIN_OPSET} -o <out>\` names the node(s) in the way: replace them or re-export the model at opset ${BF16_MIN_OPSET} or later, or use precision 'fp16' (float16 Casts exist at every opset).`,
     });
   }
 }
