@@ -71,27 +71,38 @@ export async function collectRanges(model: Model, tensors: readonly string[], so
     const run = await runOutputPasses(model, collectors, source, { batchSize, passes, estimatedBytes: NaN }, options, total(passes.length));
     result = { ...run, batchSize };
   } else if (options.method === 'minmax' && names.length > 0) {
-    const inGraph = await collectMinMaxInGraph(model, collectors as Map<string, MinMaxCollector>, source, {
-      batchSize,
-      budget,
-      ...(options.limit !== undefined ? { limit: options.limit } : {}),
-      onProgress: (done) => options.onProgress?.(done, total(1)),
-    });
-    if (inGraph.plan.lowered) options.onWarning?.(inGraph.plan.lowered);
-    if (inGraph.samples === 0) throw noSamples(source);
-    result = { samples: inGraph.samples, batches: inGraph.batches, passes: 1, batchSize: inGraph.plan.batchSize, estimatedBytes: inGraph.plan.estimatedBytes };
-    if (inGraph.notFinite.length > 0) {
-      // Tensors with NaN or ±Inf: the JS fold skips those values, as it always did.
-      for (const name of inGraph.notFinite) collectors.set(name, createCollector(options.method, options.collector ?? {}));
-      const exact = await collectWithOutputs(model, collectors, inGraph.notFinite, source, batchSize, budget, options, () => total(1));
-      result = { ...result, passes: 1 + exact.passes, batches: result.batches + exact.batches };
-    }
+    result = await collectMinMax(model, collectors, source, batchSize, budget, options, total);
   } else {
     result = await collectWithOutputs(model, collectors, names, source, batchSize, budget, options, total);
   }
   const ranges = new Map<string, Range>();
   for (const [name, c] of collectors) ranges.set(name, c.range());
   return { ranges, ...result };
+}
+
+/** Min/max reduced in the graph; tensors holding NaN or ±Inf are then folded in JS, as they always were. */
+async function collectMinMax(
+  model: Model,
+  collectors: Map<string, RangeCollector>,
+  source: CalibrationSource,
+  batchSize: number,
+  budget: number,
+  options: CollectOptions,
+  total: (passes: number) => number | undefined,
+): Promise<Omit<CollectResult, 'ranges'>> {
+  const inGraph = await collectMinMaxInGraph(model, collectors as Map<string, MinMaxCollector>, source, {
+    batchSize,
+    budget,
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    onProgress: (done) => options.onProgress?.(done, total(1)),
+  });
+  if (inGraph.plan.lowered) options.onWarning?.(inGraph.plan.lowered);
+  if (inGraph.samples === 0) throw noSamples(source);
+  const result = { samples: inGraph.samples, batches: inGraph.batches, passes: 1, batchSize: inGraph.plan.batchSize, estimatedBytes: inGraph.plan.estimatedBytes };
+  if (inGraph.notFinite.length === 0) return result;
+  for (const name of inGraph.notFinite) collectors.set(name, createCollector(options.method, options.collector ?? {}));
+  const exact = await collectWithOutputs(model, collectors, inGraph.notFinite, source, batchSize, budget, options, () => total(1));
+  return { ...result, passes: 1 + exact.passes, batches: result.batches + exact.batches };
 }
 
 function checkBudget(budget: number | undefined): number {
