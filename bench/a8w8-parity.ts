@@ -47,6 +47,15 @@ const arg = (name: string, fallback: string) => {
 const WORK = arg('--work', '/tmp/mixq-bench-a8w8');
 const STEPS = arg('--steps', '800');
 const LEVELS = ['all', 'disabled'] as const;
+/** What the tensor-by-tensor diff of mixq's and ORT's QDQ models showed (scratch tools, not kept). */
+const FINDINGS = [
+  'Same defaults: asymmetric 8-bit activations (ORT uint8, mixq int8: identical levels, zero points differ by 128), symmetric int8 per-channel weights in [-127, 127], int32 biases at input x weight scale, Softmax output over [0, 1], Relu/Clip fused into the producer, MaxPool/Squeeze/Transpose sharing scales: identical scales and integers on every such tensor.',
+  'Cause 1 (most of the gap): un-folded BatchNormalization (Paddle and opset-9 exports keep it). mixq left BN as a float op, so the Conv output was quantized per tensor BEFORE BN rescales its channels, and a Relu after BN cost a second rounding (BN output, then Relu output). ONNX Runtime users run quant_pre_process, which folds BN into the Conv (and raw ORT removes the Relu after BN). Fix: fold Conv+BN in prepare, in ORT ConvBNFusion float32 order: folded weights, scales and int32 biases are bit-identical to ORT-pre-processed ones.',
+  "Cause 2: HardSigmoid outputs (hardswish, SE gates) were quantized over a fixed [0, 1]; ORT calibrates them (on the trained net the SE gates stay within [0, 0.61..0.72]: a 1.4-1.6x finer scale). Fix: calibrated range.",
+  'Char accuracy hardly separates the tools on this 11-class net: 0.07 point = 3 of 4,000 characters (raw ORT 89.65 % vs 89.58 % for mixq and pre-processed ORT, float 89.68 %); the relative L2 of the probabilities does (raw ORT 3.2 %, mixq before 3.7 %, mixq and pre-processed ORT 2.27 %).',
+  'Tried and dropped: quantizing constant operands of Add/Mul like ORT (activation type, asymmetric): no gain on the recognizer, fashion-vit A8W8 L2 0.228 -> 0.238. Relu/Clip after a float producer left float (ORT rule): conflicts with an existing test (If -> Relu), and after the BN fold no recognizer case remains.',
+  'Raw ORT on an opset-9 export with Constant-node weights/biases is poor (biases not recognised as initializers: 19% L2 on the fixture); only its pre-processed run is a fair peer.',
+];
 /** Scored when present; mixq-before.onnx is not written by this bench (see BEFORE_NOTE). */
 const MODELS = ['mixq-before', 'mixq', 'ort', 'ort-pre'];
 const BEFORE_NOTE =
@@ -273,6 +282,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     how: 'see the header of bench/a8w8-parity.ts',
     mixqBefore: BEFORE_NOTE,
+    findings: FINDINGS,
     trained,
     fixtures,
   };
