@@ -11,7 +11,7 @@ import type { MixedPrecisionTensor, QuantPlan, TensorPrecision } from '../qdq/ty
 import { statisticsFromPlan, type PrecisionStatistics } from '../report/statistics.js';
 import { summarizeModel } from '../report/summary.js';
 import { assertLoadsWithDefaults } from '../runtime/index.js';
-import { mapUsesSixteenBit, type UpgradeReport } from '../qdq/upgrade/index.js';
+import { assertPlanFitsOpset, mapUsesSixteenBit, type UpgradeReport } from '../qdq/upgrade/index.js';
 import { allActivationTensors, buildModel, calibrate, checkRangesCover, prepareForQuantization, tensorsToCalibrate } from '../search/pipeline.js';
 import type { CostFigures } from '../report/cost.js';
 import type { QuantizeConfig } from './config.js';
@@ -58,6 +58,8 @@ export async function quantize(model: Model, config: QuantizeConfig): Promise<Qu
   const plan = makePlan(prepared, planOptions);
   const warnings = [...upgradeWarnings, ...unsupportedWarnings(plan)];
   for (const w of warnings) config.onWarning?.(w);
+  // Before calibrating: an opset-9 model the upgrade could not move cannot hold 8-bit Conv/MatMul.
+  assertPlanFitsOpset(prepared, plan, opsetUpgrade);
   const { ranges, samples } = await rangesFor(prepared, plan, config, (w) => {
     warnings.push(w);
     config.onWarning?.(w);

@@ -5,8 +5,9 @@
  * Q/DQ into). When a target is blocked the next lower one is tried; what could not be done is said
  * in warnings (the Q/DQ then use the com.microsoft domain, as materialize's DomainChooser decides).
  */
+import { MixqError } from '../../errors.js';
 import type { Model } from '../../ir/index.js';
-import type { MixedPrecisionTensor } from '../types.js';
+import type { MixedPrecisionTensor, QuantPlan } from '../types.js';
 import { formatUpgradeBlocks } from './format.js';
 import { upgradeOpset } from './upgrade.js';
 import type { UpgradeReport } from './types.js';
@@ -48,10 +49,34 @@ function partialWarning(refusal: UpgradeReport, reached: number): string {
 
 function keptWarning(refusal: UpgradeReport, sixteenBit: boolean): string {
   const why = blocks(refusal);
-  if (refusal.from < 10) {
-    return `The model stays at ai.onnx opset ${refusal.from} (${why}). onnxruntime's default graph optimizations fuse Q/DQ around Conv/MatMul into QLinearConv/QLinearMatMul, which exist from opset 10, so the quantized model loads only with graph optimization level 'basic' or 'disabled'. Fix or replace the listed node(s) and run \`mixq upgrade\` to quantize for default settings.`;
+  if (refusal.from < QLINEAR_MIN_OPSET) {
+    return `The model stays at ai.onnx opset ${refusal.from} (${why}). onnxruntime's default graph optimizations fuse 8-bit Q/DQ around Conv/MatMul into QLinearConv/QLinearMatMul, which exist from opset ${QLINEAR_MIN_OPSET}: such a model would load only with graph optimization level 'basic' or 'disabled', so 8-bit Conv/MatMul layers are refused here (16-bit ones are not fused). Fix or replace the listed node(s) and run \`mixq upgrade\` to quantize them to 8 bits.`;
   }
   return `ai.onnx opset kept at ${refusal.from} (${why}): ${microsoftQdq(refusal.from, sixteenBit)}${refusal.from < 13 ? ', and BF16 casts are not available' : ''}.`;
+}
+
+/** The first ai.onnx opset with QLinearConv / QLinearMatMul. */
+const QLINEAR_MIN_OPSET = 10;
+
+/** ai.onnx ops onnxruntime's default optimizations turn 8-bit Q/DQ around these into. */
+const FUSED_INTO: Readonly<Record<string, string>> = { Conv: 'QLinearConv', MatMul: 'QLinearMatMul' };
+
+/**
+ * Refuses, before any calibration, a plan whose model could not be raised to opset 10 and that
+ * puts 8-bit Q/DQ around Conv/MatMul: onnxruntime's default optimizations would fuse them into
+ * QLinear ops that opset lacks, and the output would not load (code UNSUPPORTED_OPSET, naming the
+ * blocking node(s) and why, and the layers concerned).
+ */
+export function assertPlanFitsOpset(model: Model, plan: QuantPlan, upgrade: UpgradeReport | undefined): void {
+  if (model.opset >= QLINEAR_MIN_OPSET) return;
+  const fused = plan.nodes.filter((n) => n.status === 'quantized' && FUSED_INTO[n.opType] !== undefined && (n.precision === 'int8' || n.precision === 'uint8'));
+  const first = fused[0];
+  if (!first) return;
+  const layers = `${first.opType} '${first.name}'${fused.length > 1 ? ` and ${fused.length - 1} more 8-bit Conv/MatMul layer(s)` : ''}`;
+  const why = upgrade?.blocked?.length ? `, and the opset upgrade is blocked: ${blocks(upgrade)}` : '';
+  throw new MixqError('UNSUPPORTED_OPSET', `This model is at ai.onnx opset ${model.opset}, where 8-bit ${layers} cannot be written: onnxruntime's default optimizations fuse their Q/DQ into ${FUSED_INTO[first.opType]}, which exists from opset ${QLINEAR_MIN_OPSET}${why}.`, {
+    hint: `Export the model at opset 13 or later (or replace the blocking node(s) and run \`mixq upgrade <model> --opset 13 -o <out>\`), or keep those layers float (excludeNodes / mixedPrecisionTensor Float32 / --mixed) or at 16 bits (activationType int16).`,
+  });
 }
 
 /** Whether a precision map gives any tensor a 16-bit integer type. */

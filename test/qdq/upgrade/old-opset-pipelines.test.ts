@@ -78,7 +78,7 @@ describe('mix and auto on old-opset exports', () => {
 });
 
 describe('an opset-9 model the pass cannot upgrade', () => {
-  it('warns, naming the node, before the validity gate refuses the 8-bit model', async () => {
+  it('warns, naming the node, then refuses the 8-bit model before calibrating (UNSUPPORTED_OPSET)', async () => {
     const m = oldModel(9);
     const x = m.input('x', [1, 2, 4, 4]);
     const w = m.graph.addInitializer(Tensor.fromArray('w', 'float32', [2, 2, 1, 1], Float32Array.of(1, 0.5, -0.5, 1)));
@@ -91,6 +91,8 @@ describe('an opset-9 model the pass cannot upgrade', () => {
     const error = await catchMixqAsync(() => quantize(m.model, { calibration: { kind: 'data', source: tensorSource({ x: data }) }, latencyRuns: 0, onWarning: (w) => warnings.push(w) }));
     expect(warnings[0]).toContain("Dropout 'drop'");
     expect(warnings[0]).toContain("'basic'");
-    expect(error.message).toContain('default session options');
+    expect(error.code).toBe('UNSUPPORTED_OPSET');
+    expect(error.message).toContain("8-bit Conv 'conv' cannot be written");
+    expect(error.message).toContain("the opset upgrade is blocked: Dropout 'drop'");
   });
 });
