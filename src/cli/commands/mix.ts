@@ -68,9 +68,8 @@ async function runMix(path: string, opts: MixOptions, globals: GlobalOptions, io
   const config: MixPrecisionConfig = {
     precision: opts.precision,
     form: opts.form,
-    ...(evaluate
-      ? { evaluate: (candidate) => evaluate({ inputNames: candidate.model.graph.inputs.map((v) => v.name), outputNames: candidate.model.graph.outputs.map((v) => v.name), run: (feeds) => candidate.run(feeds) }) }
-      : {}),
+    // One evaluate contract for auto and mix: the module's function takes the candidate handle as is.
+    ...(evaluate ? { evaluate } : {}),
     ...(opts.tolerableLoss !== undefined ? { tolerableLoss: opts.tolerableLoss } : {}),
     ...(opts.criterion ? { criterion: opts.criterion } : {}),
     ...(opts.maxEvaluations !== undefined ? { maxEvaluations: opts.maxEvaluations } : {}),
