@@ -11,7 +11,15 @@
  * batch 32 under a small budget. Wall times on a loaded machine are noisy: CPU times (all threads)
  * are given too.
  *
- * Run: npx tsx bench/engine.ts [--sections calibration] [--models recognizer,resnet50,transformer]
+ * auto: autoMixedPrecision with the default strategy vs the greedy-sweep oracle (strategy 'greedy',
+ * Quark's legacy sweep) in one process, same model, data (AUTO_SAMPLES samples, calibration and
+ * evaluation alike) and target: a relative-L2 target halfway between the wide (A16W8) model and the
+ * model with every candidate group narrowed (see halfwayTarget). Wall time (ratio default/greedy,
+ * cost measurement without timed latency runs), evaluations, INT8 group counts, met flags; then the
+ * peak RSS of a fresh process running just the default auto call. Targets from issue 11: wall
+ * ≤ 0.25× greedy's with ≥ its INT8 count, peak RSS ≤ 2 GB.
+ *
+ * Run: npx tsx bench/engine.ts [--sections calibration,auto] [--models recognizer,resnet50,transformer]
  *      → bench/results/engine.json (models and sections not run keep their previous figures).
  */
 import { spawnSync } from 'node:child_process';
@@ -23,6 +31,9 @@ import { measureBytesPerSample } from '../src/calibration/probe.js';
 import type { CalibrationSource } from '../src/calibration/sources/types.js';
 import type { Model } from '../src/ir/index.js';
 import { ModelSession } from '../src/runtime/index.js';
+import { autoMixedPrecision } from '../src/api/auto-mixed-precision.js';
+import { quantize } from '../src/api/quantize.js';
+import { MetricAccumulator, type OutputMetrics } from '../src/search/metrics.js';
 import { allActivationTensors, prepareModel } from '../src/search/pipeline.js';
 import { recognizerLike, resnet50Like, transformerEncoderLike, type ExportFixture } from '../test/fixtures/exports/index.js';
 
@@ -148,7 +159,117 @@ const calibration: Section = {
   },
 };
 
-const SECTIONS: readonly Section[] = [calibration];
+// ---------------------------------------------------------------- auto section
+
+/**
+ * Samples the auto section searches on (calibration and evaluation data alike). Lower than the
+ * calibration section's: the greedy sweep evaluates about twice per layer group on this 2-core
+ * machine, and each model's sweep is kept to a few minutes by lowering its samples, never skipped.
+ */
+const AUTO_SAMPLES: Readonly<Record<string, number>> = { recognizer: 32, resnet50: 16, transformer: 32 };
+const AUTO_METRIC = 'relative-l2' as const;
+
+/** Metrics of `quantized`'s first output against `float`'s, over `source` (what the search's L2 targets measure). */
+async function outputMetrics(float: Model, quantized: Model, source: CalibrationSource): Promise<OutputMetrics> {
+  const name = float.graph.outputs[0]!.name;
+  const [f, q] = [await ModelSession.create(float, { optimization: 'disabled' }), await ModelSession.create(quantized, { optimization: 'disabled' })];
+  const acc = new MetricAccumulator();
+  try {
+    for await (const feed of source.batches(8)) {
+      const ref = (await f.run(feed, [name]))[name]!;
+      const got = (await q.run(feed, [name]))[name]!;
+      acc.add(ref.data as Float32Array, got.data as Float32Array, ref.data.length / ref.dims[0]!);
+    }
+  } finally {
+    await Promise.all([f.close(), q.close()]);
+  }
+  return acc.result();
+}
+
+/** Activation precision of a layer group (`activation` once weight levels exist, else `precision`). */
+const activationOf = (layer: object): unknown => ('activation' in layer ? layer.activation : 'precision' in layer ? layer.precision : undefined);
+
+/**
+ * The target, halfway between the wide (A16W8) model's error and the error with every candidate
+ * layer group narrowed. Both come from one auto run with a target any model meets: it narrows every
+ * group (whatever the strategy), so its `final` is the all-narrowed model and `baseline.wide` the
+ * wide one, measured by the search's own evaluator on the same data. Plain quantize() A8W8 (every
+ * activation INT8, incl. the ones no group covers) is measured too, for reference only: it is
+ * worse than anything the search can reach, so a target halfway to it would be met by narrowing
+ * everything and would not exercise the search.
+ */
+async function halfwayTarget(fixture: ExportFixture, samples: number) {
+  const model = fixture.build();
+  const loose = await autoMixedPrecision(model, { calibration: fixture.source(samples), target: { kind: 'metric', metric: AUTO_METRIC, threshold: 1e9 }, latencyRuns: 0 });
+  const allNarrowed = loose.final.relativeL2;
+  const wide = loose.baseline.wide.relativeL2;
+  const plain = await quantize(model, { calibration: { kind: 'ranges', ranges: loose.ranges }, activationType: 'int8', weightType: 'int8' });
+  const plainA8W8 = (await outputMetrics(model, plain.model, fixture.source(samples))).relativeL2;
+  const narrowedGroups = loose.layers.filter((l) => activationOf(l) === 'int8').length;
+  return { allNarrowed, wide, threshold: (allNarrowed + wide) / 2, narrowedGroups, layerGroups: loose.layers.length, plainQuantizeA8W8: plainA8W8 };
+}
+
+async function autoRun(fixture: ExportFixture, samples: number, threshold: number, strategy: 'bisect' | 'greedy') {
+  const t = performance.now();
+  const r = await autoMixedPrecision(fixture.build(), {
+    calibration: fixture.source(samples),
+    target: { kind: 'metric', metric: AUTO_METRIC, threshold },
+    ...(strategy === 'greedy' ? { strategy } : {}), // the default strategy is whatever autoMixedPrecision does unasked
+    latencyRuns: 0,
+  });
+  const seconds = (performance.now() - t) / 1000;
+  return {
+    strategy: strategy === 'greedy' ? 'greedy' : 'default',
+    seconds,
+    met: r.met,
+    finalRelativeL2: r.final.relativeL2,
+    wideRelativeL2: r.baseline.wide.relativeL2,
+    layerGroups: r.layers.length,
+    int8Layers: r.layers.filter((l) => activationOf(l) === 'int8').length,
+    evaluations: r.evaluations,
+    sensitivityEvaluations: r.sensitivityEvaluations,
+    searchEvaluations: r.searchEvaluations,
+    optimistic: r.optimistic ?? null,
+    stoppedBy: r.stoppedBy ?? null,
+    failedTrials: r.failedTrials.length,
+  };
+}
+
+const auto: Section = {
+  name: 'auto',
+  async run(bench) {
+    const samples = AUTO_SAMPLES[bench.name] ?? 16;
+    const compare = inChild('auto', bench.name, ['compare', String(samples)]);
+    console.log(`  compare: ${JSON.stringify(compare)}`);
+    const threshold = (compare['target'] as { threshold?: number } | undefined)?.threshold;
+    const rss = threshold === undefined ? { error: 'no target (the compare run failed)' } : inChild('auto', bench.name, ['rss', String(samples), String(threshold)]);
+    console.log(`  fresh-process auto: ${JSON.stringify(rss)}`);
+    const runs = compare['runs'] as { default?: { seconds: number; int8Layers: number }; greedy?: { seconds: number; int8Layers: number } } | undefined;
+    const [a, g] = [runs?.default, runs?.greedy];
+    const maxRssMB = rss['maxRssMB'] as number | undefined;
+    return {
+      samples,
+      ...compare,
+      ...(a && g ? { wallRatio: a.seconds / g.seconds, int8AtLeastGreedy: a.int8Layers >= g.int8Layers, meetsWallTarget: a.seconds <= 0.25 * g.seconds } : {}),
+      freshProcess: rss,
+      ...(maxRssMB !== undefined ? { meetsRssTarget: maxRssMB <= 2048 } : {}),
+    };
+  },
+  async child(bench, [what, samplesArg, thresholdArg]) {
+    const fixture = bench.fixture();
+    const samples = Number(samplesArg);
+    if (what === 'rss') {
+      const run = await autoRun(fixture, samples, Number(thresholdArg), 'bisect');
+      return { ...run, maxRssMB: (process.resourceUsage().maxRSS * 1024) / MB };
+    }
+    // The two errors are measured first (this also warms kernels and caches up for both timed runs).
+    const target = { metric: AUTO_METRIC, ...(await halfwayTarget(fixture, samples)) };
+    const runs = { default: await autoRun(fixture, samples, target.threshold, 'bisect'), greedy: await autoRun(fixture, samples, target.threshold, 'greedy') };
+    return { target, runs };
+  },
+};
+
+const SECTIONS: readonly Section[] = [calibration, auto];
 
 // ---------------------------------------------------------------- main
 
@@ -170,7 +291,13 @@ async function main(): Promise<void> {
       results[bench.name]![section.name] = await section.run(bench);
     }
   }
-  const out = { date: new Date().toISOString(), seconds: (performance.now() - started) / 1000, machine: `${process.platform} ${process.arch}, node ${process.version}`, models: results };
+  // Merged into the file as it is now (another run may have written other sections meanwhile).
+  const latest = existsSync(RESULTS) ? ((JSON.parse(readFileSync(RESULTS, 'utf8')) as { models?: Record<string, Record<string, unknown>> }).models ?? {}) : {};
+  for (const bench of models) {
+    const ran = Object.fromEntries(['fixture', 'description', ...sections.map((s) => s.name)].map((k) => [k, results[bench.name]![k]]));
+    latest[bench.name] = { ...latest[bench.name], ...ran };
+  }
+  const out = { date: new Date().toISOString(), seconds: (performance.now() - started) / 1000, machine: `${process.platform} ${process.arch}, node ${process.version}`, models: { ...results, ...latest } };
   mkdirSync(fileURLToPath(new URL('./results', import.meta.url)), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`wrote ${RESULTS} (${out.seconds.toFixed(0)} s)`);
