@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.js';
 import type { Model } from '../ir/index.js';
 import { autoSearch, assertSearchConfig, type AutoSearchResult, type SearchConfig } from '../search/auto.js';
 import type { CandidateSelection } from '../search/candidates.js';
+import type { LayerConfigName, LayerConfigOverride, Objective } from '../search/auto.js';
 import { mapUsesSixteenBit, type UpgradeReport } from '../qdq/upgrade/index.js';
 import { prepareForQuantization } from '../search/pipeline.js';
 import type { CostFigures } from '../report/cost.js';
@@ -26,6 +27,16 @@ export interface AutoMixedPrecisionOptions
   /** What a narrowed layer becomes (default A8W8). */
   readonly narrow?: { readonly activationType: 'int8' | 'uint8' | 'int16'; readonly weightType: 'int8' | 'uint8' | 'int16' };
   readonly candidates?: CandidateSelection;
+  /**
+   * Configs every candidate layer group may take (default A8W8, A16W8, A16W16, BF16, FP32; BF16 and
+   * FP32 only as the fallback). When the wide model misses the target, the most harmful groups'
+   * weights go to 16 bits first (A16W16), and only if that is not enough to BF16, then FP32.
+   */
+  readonly configs?: readonly LayerConfigName[];
+  /** Per op type or node name: the configs those layers may take (a node entry wins). */
+  readonly configOverrides?: readonly LayerConfigOverride[];
+  /** Which passing candidate to return: 'int8' (default, most INT8 layers), 'size' (fewest bytes), 'latency' (fastest measured). */
+  readonly objective?: Objective;
   /** 'bisect' (default): bisection + retries; 'greedy': Quark's legacy sweep. */
   readonly strategy?: 'bisect' | 'greedy';
   /** BF16 → FP32 per-layer fallback when the wide model misses the target (default true). */
@@ -36,12 +47,19 @@ export interface AutoMixedPrecisionOptions
   readonly workers?: number;
   /** Make the ops left float BF16 (an INT8/INT16/BF16/FP32 model). */
   readonly useBf16?: boolean;
+  /**
+   * Try every layer narrowed first (default true): when that meets the target, the search ends
+   * after one evaluation and no per-layer sensitivity is measured (the report shows none).
+   */
+  readonly optimistic?: boolean;
   /** Called with each candidate model before it is loaded; throwing makes it a failed trial (skipped). */
   readonly inspectCandidate?: (model: Model) => void;
   readonly maxEvaluations?: number;
   readonly timeoutMs?: number;
   readonly onProgress?: (event: ProgressEvent) => void;
 }
+
+const PARETO_LATENCY_RUNS = 10;
 
 export interface AutoMixedPrecisionResult extends AutoSearchResult {
   readonly statistics: PrecisionStatistics;
@@ -77,6 +95,7 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
     ...(options.candidates ? { candidates: options.candidates } : {}),
     strategy: options.strategy ?? 'bisect',
     fallback: options.fallback ?? true,
+    optimistic: options.optimistic ?? true,
     calibration: {
       source: options.calibration,
       method: options.calibrationMethod ?? 'minmax',
@@ -90,6 +109,10 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     },
     useBf16: options.useBf16 === true,
+    ...(options.configs || options.configOverrides ? { layerConfigs: { ...(options.configs ? { configs: options.configs } : {}), ...(options.configOverrides ? { overrides: options.configOverrides } : {}) } } : {}),
+    ...(options.objective ? { objective: options.objective } : {}),
+    // The Pareto front's points are timed with a few runs each (the objective compares them in this process).
+    latencyRuns: Math.min(latencyRuns, PARETO_LATENCY_RUNS),
     hooks: {
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       ...(options.inspectCandidate ? { inspectCandidate: options.inspectCandidate } : {}),

@@ -49,7 +49,11 @@ export interface ReportLayer {
   readonly nodes: readonly string[];
   /** The sensitivity metric with only this layer narrowed; null when it was not measured (budget ran out). */
   readonly sensitivity: number | null;
+  /** The group's activation level (kept for older readers; see activation / weight). */
   readonly precision: TensorPrecision;
+  /** Activation and weight precision of the layer (absent in older reports). */
+  readonly activation?: TensorPrecision;
+  readonly weight?: TensorPrecision;
 }
 
 /** What a model costs on the machine that ran the search (see report/cost.ts). */
@@ -75,6 +79,13 @@ export interface ParetoPoint {
   /** Layer groups at INT8 in this candidate. */
   readonly layers8: number;
   readonly precisionMap: MixedPrecisionTensor;
+  /** Groups with 16-bit weights, whether it met the target, on the front, the returned model (newer reports). */
+  readonly weights16?: number;
+  readonly met?: boolean;
+  readonly front?: boolean;
+  readonly chosen?: boolean;
+  /** Which groups the candidate changed from the wide model. */
+  readonly candidate?: string;
 }
 
 export interface AutoReport {
@@ -95,6 +106,8 @@ export interface AutoReport {
   readonly stoppedEarly: boolean;
   /** Why the search ended early (budget or an error mid-search); the model is the best so far. */
   readonly stoppedBy?: StopReason;
+  /** The every-group-narrowed candidate, tried before any sensitivity (one evaluation when tried). */
+  readonly optimistic?: 'met' | 'missed' | 'skipped';
   /** Candidates that could not be built or loaded (skipped; the search went on). */
   readonly failedTrials?: readonly FailedTrial[];
   readonly seconds: number;
@@ -105,6 +118,8 @@ export interface AutoReport {
   readonly cost?: { readonly latency?: LatencySetup; readonly int16QdqPairs: number; readonly warning?: string };
   /** Every evaluated candidate (accuracy vs size / latency), when the search recorded them. */
   readonly pareto?: readonly ParetoPoint[];
+  /** The objective that chose the model among the candidates meeting the target (absent: 'int8'). */
+  readonly objective?: 'int8' | 'size' | 'latency';
   readonly statistics: PrecisionStatistics;
   readonly mixedPrecisionTensor: MixedPrecisionTensor;
   /** The ai.onnx opset upgrade done before the search (`upgraded: false` with `blocked` when refused). */
@@ -137,7 +152,8 @@ function reportMetrics(m: MeasurementSummary): ReportMetrics {
   return m.score === undefined ? base : { ...base, score: m.score };
 }
 
-export interface AutoReportInput extends Omit<AutoSearchResult, 'model' | 'plan' | 'ranges' | 'failedTrials'> {
+export interface AutoReportInput extends Omit<AutoSearchResult, 'model' | 'plan' | 'ranges' | 'failedTrials' | 'pareto' | 'objective'> {
+  readonly objective?: AutoSearchResult['objective'];
   readonly statistics: PrecisionStatistics;
   readonly failedTrials?: readonly FailedTrial[];
   /** Measured by autoMixedPrecision; absent in hand-made inputs. */
@@ -172,9 +188,10 @@ export function buildAutoReport(result: AutoReportInput, target: Target, paths: 
     cachedSensitivities: result.cachedSensitivities,
     stoppedEarly: result.stoppedEarly,
     ...(result.stoppedBy ? { stoppedBy: result.stoppedBy } : {}),
+    ...(result.optimistic ? { optimistic: result.optimistic } : {}),
     ...(result.failedTrials?.length ? { failedTrials: result.failedTrials.map((f) => ({ ...f })) } : {}),
     seconds: result.seconds,
-    layers: result.layers.map((l) => ({ name: l.name, op: l.op, nodes: [...l.nodes], sensitivity: finiteOrNull(l.sensitivity), precision: l.precision })),
+    layers: result.layers.map((l) => ({ name: l.name, op: l.op, nodes: [...l.nodes], sensitivity: finiteOrNull(l.sensitivity), precision: l.precision, activation: l.activation, weight: l.weight })),
     baseline: {
       ...floatBaseline(result.baseline.float, result.cost),
       wide: { ...reportMetrics(result.baseline.wide), ...costFields(result.cost?.wide) },
@@ -183,11 +200,19 @@ export function buildAutoReport(result: AutoReportInput, target: Target, paths: 
     ...(result.cost
       ? { cost: { ...(result.cost.latency ? { latency: result.cost.latency } : {}), int16QdqPairs: result.cost.int16QdqPairs, ...(result.cost.warning ? { warning: result.cost.warning } : {}) } }
       : {}),
-    ...(result.pareto ? { pareto: result.pareto } : {}),
+    ...(result.pareto ? { pareto: result.pareto.map(paretoPointOf) } : {}),
+    ...(result.objective ? { objective: result.objective } : {}),
     statistics: result.statistics,
     mixedPrecisionTensor: result.mixedPrecisionTensor,
     ...(result.opsetUpgrade ? { opsetUpgrade: result.opsetUpgrade } : {}),
   };
+}
+
+/** A point as JSON: infinite SQNR/PSNR (identical outputs) become null, as in the other metrics. */
+function paretoPointOf(p: ParetoPoint): ParetoPoint {
+  const m = p.metrics;
+  const metrics = { ...m, ...(m.sqnr !== undefined ? { sqnr: m.sqnr === null ? null : finiteOrNull(m.sqnr) } : {}), ...(m.psnr !== undefined ? { psnr: m.psnr === null ? null : finiteOrNull(m.psnr) } : {}) };
+  return { ...p, metrics };
 }
 
 /** Layers in the order the search considered them: least sensitive first (nulls last). */

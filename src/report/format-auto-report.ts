@@ -117,8 +117,9 @@ export function formatCost(report: Pick<AutoReport, 'baseline' | 'final' | 'cost
 const fmtScore = (x: number | undefined): string => (x === undefined ? '—' : x.toFixed(4));
 
 function formatEffort(report: AutoReport): string {
-  const other = report.evaluations - report.sensitivityEvaluations - report.searchEvaluations;
-  const parts = [`${report.sensitivityEvaluations} sensitivity`, `${report.searchEvaluations} search`, `${other} reference/baseline`];
+  const optimistic = report.optimistic === 'met' || report.optimistic === 'missed' ? 1 : 0;
+  const other = report.evaluations - report.sensitivityEvaluations - report.searchEvaluations - optimistic;
+  const parts = [...(optimistic ? [`1 optimistic (every group narrowed: ${report.optimistic})`] : []), `${report.sensitivityEvaluations} sensitivity`, `${report.searchEvaluations} search`, `${other} reference/baseline`];
   const cached = report.cachedSensitivities > 0 ? `; ${report.cachedSensitivities} sensitivities read from the cache` : '';
   const early = report.stoppedEarly ? '; stopped early (evaluation or time budget)' : '';
   return `Evaluations: ${report.evaluations} model runs over the calibration data (${parts.join(', ')})${cached}${early}; ${report.seconds.toFixed(1)} s`;

@@ -13,20 +13,30 @@ import { planQuantization as makePlan } from '../qdq/plan.js';
 import { allActivationTensors, buildModel, calibrate } from './pipeline.js';
 import { hashParts, SensitivityCache } from './sensitivity-cache.js';
 import { Budget, checkBudgetConfig, type StopReason } from './budget.js';
-import { bisectThenRetry, greedySweep, smallestPassingPrefix } from './strategy.js';
+import { bisectThenRetry, greedySweep } from './strategy.js';
 import { meets, validateTarget, type Measurement, type Target } from './targets.js';
-import { describeLevels, TrialLog, type Direction, type FailedTrial, type Levels } from './trials.js';
+import { describeLevels, levelsKey, TrialLog, type Direction, type FailedTrial, type Levels } from './trials.js';
+import { checkLayerConfigs, precisionsOfLevel, resolveGroupConfigs } from './levels.js';
+import { widenCheapestFirst } from './weights-first.js';
+import { checkObjective, chooseByObjective, type Objective } from './objective.js';
+import { toParetoCandidates, type ParetoCandidate } from './pareto.js';
 
 export type { StopReason } from './budget.js';
 export type { SearchConfig, SearchHooks } from './config.js';
 export type { FailedTrial } from './trials.js';
+export type { LayerConfigName, LayerConfigOverride, LayerConfigSelection } from './levels.js';
+export type { Objective } from './objective.js';
+export type { ParetoCandidate } from './pareto.js';
 
 export interface LayerResult {
   readonly name: string;
   readonly op: string;
   readonly nodes: readonly string[];
   readonly sensitivity: number;
+  /** The group's activation level (kept for compatibility; see activation / weight). */
   readonly precision: TensorPrecision;
+  readonly activation: TensorPrecision;
+  readonly weight: TensorPrecision;
 }
 
 export interface AutoSearchResult {
@@ -47,12 +57,18 @@ export interface AutoSearchResult {
   readonly baseline: { readonly float?: number; readonly wide: MeasurementSummary };
   readonly final: MeasurementSummary;
   readonly stoppedEarly: boolean;
+  /** Whether the every-group-narrowed candidate was tried first, and met the target (it costs one evaluation). */
+  readonly optimistic?: 'met' | 'missed' | 'skipped';
   /** Why the search ended early (budget, or an error mid-search: the best model so far is returned). */
   readonly stoppedBy?: StopReason;
   /** Candidates that could not be built or loaded (skipped, the search went on). */
   readonly failedTrials: readonly FailedTrial[];
   /** Nodes the BF16 pass converted (useBf16). */
   readonly bf16Nodes: readonly string[];
+  /** The objective that chose the returned candidate among those meeting the target. */
+  readonly objective: Objective;
+  /** Every measured candidate: bytes, metrics, latency for the Pareto front's points. */
+  readonly pareto: readonly ParetoCandidate[];
 }
 
 export interface MeasurementSummary extends OutputMetrics {
@@ -68,6 +84,8 @@ export interface SearchState {
   preferred: Levels | undefined;
   order: CandidateGroup[];
   mode: 'count' | 'narrow' | 'widen' | 'widen-off';
+  /** The every-group-narrowed candidate tried before any sensitivity ('skipped': not tried). */
+  optimistic: 'met' | 'missed' | 'skipped';
   retried: number;
   sensitivityEvaluations: number;
   searchStart: number;
@@ -75,9 +93,14 @@ export interface SearchState {
 }
 
 /** Checks what can be checked before any model runs (target, budget). */
+/** Timed runs per latency measurement of a Pareto point when the configuration does not say. */
+export const DEFAULT_PARETO_LATENCY_RUNS = 10;
+
 export function assertSearchConfig(config: SearchConfig): void {
   validateTarget(config.target);
   checkBudgetConfig(config.budget);
+  checkLayerConfigs(config.layerConfigs);
+  checkObjective(config.objective ?? 'int8', config.latencyRuns ?? DEFAULT_PARETO_LATENCY_RUNS);
 }
 
 export async function autoSearch(prepared: Model, config: SearchConfig): Promise<AutoSearchResult> {
@@ -89,6 +112,7 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
   const widePlan = makePlan(prepared, wide);
   const groups = findCandidateGroups(prepared, widePlan, config.candidates);
   requireCandidates(groups, config.candidates ?? {});
+  const allowed = resolveGroupConfigs(prepared, groups, config.layerConfigs);
 
   const { source, ...calibrateOptions } = config.calibration;
   const { ranges } = await calibrate(prepared, allActivationTensors(prepared), source, {
@@ -128,7 +152,7 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
 
   const metric: MetricName = target.kind === 'metric' ? target.metric : 'l2';
   const sensitivities = new Map<string, number>();
-  const state: SearchState = { direction: wideMeets ? 'narrow' : 'widen', preferred: undefined, order: [], mode: 'narrow', retried: 0, sensitivityEvaluations: 0, searchStart: evaluator.evaluations, cut: false };
+  const state: SearchState = { direction: wideMeets ? 'narrow' : 'widen', preferred: undefined, order: [], mode: 'narrow', optimistic: 'skipped', retried: 0, sensitivityEvaluations: 0, searchStart: evaluator.evaluations, cut: false };
   let trialsDone = 0;
   const trial = async (levels: Levels): Promise<boolean> => {
     const seen = log.get(levels);
@@ -162,13 +186,28 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
     const cacheKey = hashParts([serializeModel(prepared) ?? new Uint8Array(0), JSON.stringify([...ranges]), JSON.stringify({ wide: { ...wide, tensorPrecision: [...(wide.tensorPrecision ?? [])], nodePrecision: [...(wide.nodePrecision ?? [])] }, narrow, metric, batch }), evaluator.referenceDigest()]);
     const cache = SensitivityCache.open(config.cacheDir, cacheKey);
     cachedSensitivities = groups.filter((g) => cache.get(g.id) !== undefined).length;
-    const before = evaluator.evaluations;
-    await measureSensitivities();
-    state.sensitivityEvaluations = evaluator.evaluations - before;
-    const sign = lowerIsBetter(metric) ? 1 : -1;
-    state.order = groups.filter((g) => sensitivities.has(g.id)).sort((a, b) => sign * (sensitivities.get(a.id)! - sensitivities.get(b.id)!) || a.id.localeCompare(b.id));
-    state.searchStart = evaluator.evaluations;
-    await search();
+    if (!(await optimisticMeets())) {
+      const before = evaluator.evaluations;
+      await measureSensitivities();
+      state.sensitivityEvaluations = evaluator.evaluations - before;
+      const sign = lowerIsBetter(metric) ? 1 : -1;
+      state.order = groups.filter((g) => sensitivities.has(g.id)).sort((a, b) => sign * (sensitivities.get(a.id)! - sensitivities.get(b.id)!) || a.id.localeCompare(b.id));
+      state.searchStart = evaluator.evaluations;
+      await search();
+    }
+
+    /** Every group narrowed, tried first: when it meets the target, one evaluation is the whole search. */
+    async function optimisticMeets(): Promise<boolean> {
+      if (!config.optimistic || target.kind === 'count' || !wideMeets || config.strategy !== 'bisect') return false;
+      const all: Levels = new Map(groups.map((g) => [g.id, narrow.activation]));
+      state.optimistic = (await trial(all)) ? 'met' : 'missed';
+      // Counted on its own in the report, neither sensitivity nor search.
+      state.searchStart = evaluator.evaluations;
+      if (state.optimistic === 'missed') return false;
+      state.order = groups;
+      state.preferred = all;
+      return true;
+    }
 
     async function measureSensitivities(): Promise<void> {
       const one = (g: CandidateGroup): Levels => new Map([[g.id, narrow.activation]]);
@@ -206,7 +245,8 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
     }
 
     async function search(): Promise<void> {
-      const order = state.order;
+      // Narrowing moves only the groups whose configs include A8W8; widening filters per config.
+      const order = wideMeets ? state.order.filter((g) => allowed.get(g.id)?.has('A8W8')) : state.order;
       const atLevel = (idx: readonly number[], level: TensorPrecision, from: CandidateGroup[] = order): Levels => new Map(idx.map((i) => [from[i]!.id, level]));
       if (target.kind === 'count') {
         // No accuracy check: the N least sensitive groups, measured once for the report.
@@ -220,20 +260,17 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
         state.retried = outcome.retried;
         state.cut ||= outcome.stoppedEarly;
         state.preferred = atLevel(outcome.accepted, narrow.activation);
-      } else if (!config.fallback) {
-        state.mode = 'widen-off';
-        state.preferred = new Map();
       } else {
-        // The wide model misses the target: widen the most sensitive groups to BF16, then to FP32.
+        // The wide model misses the target: cheapest configs first (16-bit weights, then BF16, FP32).
         state.mode = 'widen';
-        const mostHarmfulFirst = order.slice().reverse();
-        for (const level of ['bfloat16', 'float32'] as const) {
-          const { k } = await smallestPassingPrefix(mostHarmfulFirst.length, (idx) => trial(atLevel(idx, level, mostHarmfulFirst)), budget);
-          if (k !== undefined) {
-            state.preferred = atLevel(Array.from({ length: k }, (_, i) => i), level, mostHarmfulFirst);
-            return;
-          }
-          if (budget.exhausted()) return;
+        const weights16 = wide.activation === 'int16' && (wide.weight === 'int8' || wide.weight === 'uint8');
+        const outcome = await widenCheapestFirst({ order, allowed, narrowActivation: narrow.activation, weights16, floatFallback: config.fallback, trial, budget });
+        state.retried = outcome.retried;
+        state.cut ||= outcome.stoppedEarly;
+        state.preferred = outcome.preferred;
+        if (!outcome.preferred && !config.fallback) {
+          state.mode = 'widen-off';
+          state.preferred = new Map();
         }
       }
     }
@@ -244,8 +281,21 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
   }
   stoppedBy ??= budget.stoppedBy;
 
+  const objective = config.objective ?? 'int8';
+  const choice = await chooseByObjective({
+    objective,
+    trials: log.ranked(state.direction, undefined, target, reference),
+    int8Pick: state.preferred,
+    target,
+    reference,
+    latencyRuns: config.latencyRuns ?? DEFAULT_PARETO_LATENCY_RUNS,
+    source,
+    warn,
+  });
+  state.preferred = choice.preferred;
+
   const finished: Finished = await finishSearch({ log, state, target, reference, evaluator, withScore, warn, useBf16: config.useBf16 });
-  const message = describeOutcome(finished, state, narrow.activation, stoppedBy, log.failed.length);
+  const message = describeOutcome(finished, state, narrow.activation, stoppedBy, log.failed.length) + (objective === 'int8' ? '' : ` Chosen by objective '${objective}' among the candidates that meet the target.`);
   if (state.direction === 'widen') warn(message);
   const levels = finished.trial.levels;
   const layers: LayerResult[] = groups.map((g) => ({
@@ -254,6 +304,7 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
     nodes: g.nodes,
     sensitivity: sensitivities.get(g.id) ?? NaN,
     precision: levels.get(g.id) ?? wide.activation,
+    ...precisionsOfLevel(levels.get(g.id), wide, narrow),
   }));
   return {
     model: finished.measure.model,
@@ -273,9 +324,12 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
     baseline: { ...(floatScore !== undefined ? { float: floatScore } : {}), wide: summary(wideMeasure) },
     final: summary(finished.measure),
     stoppedEarly: state.cut || stoppedBy !== undefined,
+    optimistic: state.optimistic,
     ...(stoppedBy ? { stoppedBy } : {}),
     failedTrials: [...log.failed],
     bf16Nodes: finished.bf16Nodes,
+    objective,
+    pareto: toParetoCandidates(choice.points, choice.front, levelsKey(levels), narrow.activation, (t) => precisionMapOf(t.plan, overridesOf(t.levels))),
   };
 }
 
@@ -298,9 +352,11 @@ function describeOutcome(finished: Finished, state: SearchState, narrowTo: Tenso
     parts.push(`Narrowed the ${levels.length} least sensitive of ${total} layer group(s) to ${narrowTo} (count target, no accuracy check).`);
   } else if (state.mode === 'narrow') {
     parts.push(`Narrowed ${levels.filter((p) => p === narrowTo).length} of ${total} layer group(s) to ${narrowTo}.`);
+    if (state.optimistic === 'met' && finished.trial.levels.size === total) parts.push('Every group narrowed already meets the target: no sensitivity pass was needed.');
   } else {
     parts.push('The wide model already misses the target.');
     if (state.mode === 'widen-off') parts.push('Fallback is off: returning the wide model.');
+    else if (finished.trial.ok && levels.includes('int16')) parts.push(widenedWeights(levels, narrowTo));
     else if (finished.trial.ok && levels.length > 0) parts.push(`Fell back ${levels.length} layer group(s) to ${levels[0] === 'bfloat16' ? 'BF16' : 'FP32'}; the target now holds.`);
     else if (stopped) parts.push('No model met it before the search stopped; the best model found is returned.');
     else parts.push('No model met it, even with every candidate layer in FP32; the best model found is returned.');
@@ -308,4 +364,9 @@ function describeOutcome(finished: Finished, state: SearchState, narrowTo: Tenso
   if (stopped) parts.push(`The search stopped early (${stopped.reason}): this is the best model so far.`);
   if (failed > 0) parts.push(`${failed} candidate(s) failed to build or load and were skipped (failedTrials).`);
   return parts.join(' ');
+}
+
+function widenedWeights(levels: readonly TensorPrecision[], narrowTo: TensorPrecision): string {
+  const narrowed = levels.filter((p) => p === narrowTo).length;
+  return `Widened the weights of ${levels.filter((p) => p === 'int16').length} layer group(s) to 16 bits (A16W16)${narrowed > 0 ? ` and narrowed ${narrowed} other(s) to ${narrowTo}` : ''}; the target now holds without float layers.`;
 }

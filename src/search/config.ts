@@ -8,6 +8,8 @@ import type { Model } from '../ir/index.js';
 import type { PlanOptions } from '../qdq/plan.js';
 import type { TensorPrecision } from '../qdq/types.js';
 import type { CandidateSelection } from './candidates.js';
+import type { LayerConfigSelection } from './levels.js';
+import type { Objective } from './objective.js';
 import type { CalibrateOptions } from './pipeline.js';
 import type { Target } from './targets.js';
 
@@ -36,6 +38,8 @@ export interface SearchConfig {
   readonly strategy: 'bisect' | 'greedy';
   /** Widen to BF16 then FP32 per layer when the wide model misses the target. */
   readonly fallback: boolean;
+  /** Try every group narrowed first (bisect only): when it meets the target, no sensitivity pass is run. */
+  readonly optimistic: boolean;
   /** The data (calibrated on, and what output metrics are measured on) and how to calibrate. */
   readonly calibration: { readonly source: CalibrationSource } & Omit<CalibrateOptions, 'onProgress' | 'onWarning'>;
   /** Worker threads for the sensitivity pass (1 = in this thread). */
@@ -43,6 +47,12 @@ export interface SearchConfig {
   /** Directory of the sensitivity cache (absent: no cache). */
   readonly cacheDir?: string;
   readonly budget: BudgetConfig;
+  /** Which configs each candidate group may take (default: A8W8, A16W8, A16W16; BF16/FP32 as fallbacks). */
+  readonly layerConfigs?: LayerConfigSelection;
+  /** Which passing candidate to return (default 'int8': the most INT8 groups). */
+  readonly objective?: Objective;
+  /** Timed runs per latency measurement of the Pareto front's points (0: no latency; default 10). */
+  readonly latencyRuns?: number;
   /** Make the ops left float BF16 (an INT8/INT16/BF16/FP32 model); final metrics are re-measured. */
   readonly useBf16: boolean;
   readonly hooks: SearchHooks;

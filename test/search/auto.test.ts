@@ -24,6 +24,7 @@ for (const name of ['fashion-resnet', 'fashion-vit']) {
     let halfway: number;
     let ours: AutoMixedPrecisionResult;
     let greedy: AutoMixedPrecisionResult;
+    let optimistic: AutoMixedPrecisionResult;
     const cacheDir = mkdtempSync(join(tmpdir(), 'mixq-cache-'));
 
     beforeAll(async () => {
@@ -35,8 +36,10 @@ for (const name of ['fashion-resnet', 'fashion-vit']) {
       expect(l8).toBeGreaterThan(l16);
       halfway = (l8 + l16) / 2;
       const target = { kind: 'metric' as const, metric: 'l2' as const, threshold: halfway };
-      ours = await autoMixedPrecision(model, { calibration: await calibSource(), target, batchSize: 64, cacheDir });
+      // The sensitivity-driven search itself (the optimistic first try, on by default, is compared below).
+      ours = await autoMixedPrecision(model, { calibration: await calibSource(), target, batchSize: 64, cacheDir, optimistic: false });
       greedy = await autoMixedPrecision(model, { calibration: await calibSource(), target, batchSize: 64, strategy: 'greedy', cacheDir });
+      optimistic = await autoMixedPrecision(model, { calibration: await calibSource(), target, batchSize: 64, latencyRuns: 0 });
     });
     afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
@@ -61,6 +64,15 @@ for (const name of ['fashion-resnet', 'fashion-vit']) {
       expect(ours.searchEvaluations).toBeLessThan(greedy.searchEvaluations + 1);
       expect(ours.sensitivityEvaluations).toBeLessThanOrEqual(n);
       expect(ours.evaluations).toBeLessThan(2 * n + 3 + 2);
+    });
+
+    it('the optimistic first try (default) narrows at least as many layers for at most one evaluation more', async () => {
+      const narrowed = (r: AutoMixedPrecisionResult) => r.layers.filter((l) => l.precision === 'int8').length;
+      expect(optimistic.met).toBe(true);
+      expect(narrowed(optimistic)).toBeGreaterThanOrEqual(narrowed(ours));
+      expect(optimistic.evaluations).toBeLessThanOrEqual(ours.evaluations + 1);
+      if (optimistic.optimistic === 'met') expect(optimistic.evaluations).toBe(3);
+      expect(await l2Between(optimistic.model, model)).toBeCloseTo(optimistic.final.l2, 6);
     });
 
     it('reuses the sensitivity cache on a second run', () => {

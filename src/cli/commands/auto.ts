@@ -33,6 +33,7 @@ interface AutoOptions extends CalibrationOptions {
   svg?: string;
   useBf16?: boolean;
   latencyRuns?: number;
+  optimistic?: boolean;
 }
 
 const EXAMPLES = `
@@ -72,6 +73,7 @@ export function registerAuto(program: Command, io: CliIo): void {
     .option('--max-evaluations <n>', 'stop the search after this many model runs (best model so far)', parseCount)
     .option('--timeout <seconds>', 'stop the search after this long (best model so far)', parsePositive)
     .option('--no-fallback', 'when the wide model misses the target, do not try BF16/FP32 per layer')
+    .option('--no-optimistic', "measure every layer's sensitivity even when narrowing all of them meets the target")
     .option('--no-per-channel', 'one weight scale per tensor')
     .option('--report <file>', 'write the JSON report (re-print it with `mixq report`)')
     .option('--svg <file>', 'write a bar chart of per-layer sensitivity')
@@ -130,6 +132,7 @@ function searchOptions(opts: AutoOptions): Partial<AutoMixedPrecisionOptions> {
     ...(opts.maxEvaluations !== undefined ? { maxEvaluations: opts.maxEvaluations } : {}),
     ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),
     ...(opts.fallback === false ? { fallback: false } : {}),
+    ...(opts.optimistic === false ? { optimistic: false } : {}),
     ...(opts.perChannel === false ? { perChannel: false } : {}),
     ...(opts.useBf16 ? { useBf16: true } : {}),
     ...(opts.latencyRuns !== undefined ? { latencyRuns: opts.latencyRuns } : {}),

@@ -1,0 +1,81 @@
+/**
+ * How well the one-pass proxy ranks layers compared with exact sensitivity (one full evaluation per
+ * layer group), on the export fixtures: Spearman rank correlation, and the wall time of each.
+ * Run: npx tsx bench/proxy-spearman.ts  →  bench/results/proxy.json
+ */
+import { writeFileSync } from 'node:fs';
+import { autoMixedPrecision } from '../src/api/auto-mixed-precision.js';
+import { planOptionsFrom } from '../src/api/quantize.js';
+import type { Model } from '../src/ir/index.js';
+import { loadModel } from '../src/onnx/index.js';
+import { planQuantization } from '../src/qdq/plan.js';
+import type { CalibrationSource } from '../src/calibration/sources/types.js';
+import { npyDirectorySource } from '../src/calibration/sources/npy-directory.js';
+import { findCandidateGroups } from '../src/search/candidates.js';
+import { prepareForQuantization } from '../src/search/pipeline.js';
+import { proxySensitivities } from './proxy-sensitivity.js';
+import { detectorLike, recognizerLike, transformerEncoderLike } from '../test/fixtures/exports/index.js';
+
+/** Spearman's rho with average ranks for ties. */
+export function spearman(a: readonly number[], b: readonly number[]): number {
+  const rank = (xs: readonly number[]): number[] => {
+    const order = xs.map((x, i) => ({ x, i })).sort((p, q) => p.x - q.x);
+    const ranks = new Array<number>(xs.length);
+    for (let s = 0; s < order.length; ) {
+      let e = s;
+      while (e + 1 < order.length && order[e + 1]!.x === order[s]!.x) e++;
+      for (let k = s; k <= e; k++) ranks[order[k]!.i] = (s + e) / 2;
+      s = e + 1;
+    }
+    return ranks;
+  };
+  const [ra, rb] = [rank(a), rank(b)];
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const [ma, mb] = [mean(ra), mean(rb)];
+  let num = 0, da = 0, db = 0;
+  for (let i = 0; i < ra.length; i++) {
+    num += (ra[i]! - ma) * (rb[i]! - mb);
+    da += (ra[i]! - ma) ** 2;
+    db += (rb[i]! - mb) ** 2;
+  }
+  return num / Math.sqrt(da * db);
+}
+
+interface Case {
+  readonly name: string;
+  readonly model: () => Promise<Model>;
+  readonly source: () => Promise<CalibrationSource>;
+  readonly batchSize: number;
+}
+
+const cases: Case[] = [
+  { name: 'fashion-resnet', model: () => loadModel('/work/shared/models/fashion-resnet.onnx'), source: () => npyDirectorySource(new URL('../calib-data/', import.meta.url).pathname), batchSize: 128 },
+  { name: 'recognizerLike', model: async () => recognizerLike().build(), source: async () => recognizerLike().source(16), batchSize: 8 },
+  { name: 'detectorLike', model: async () => detectorLike().build(), source: async () => detectorLike().source(8), batchSize: 4 },
+  { name: 'transformerEncoderLike', model: async () => transformerEncoderLike().build(), source: async () => transformerEncoderLike().source(16), batchSize: 8 },
+];
+
+const only = process.argv.slice(2);
+const results = [];
+for (const c of cases.filter((x) => only.length === 0 || only.includes(x.name))) {
+  const model = await c.model();
+  const t0 = Date.now();
+  const exact = await autoMixedPrecision(model, { calibration: await c.source(), batchSize: c.batchSize, latencyRuns: 0, target: { kind: 'count', layers: 0 } });
+  const exactSeconds = (Date.now() - t0) / 1000;
+  const { model: prepared } = await prepareForQuantization(model, { sixteenBit: true });
+  const planOptions = planOptionsFrom(prepared, { calibration: { kind: 'ranges', ranges: exact.ranges }, activationType: 'int16', weightType: 'int8' });
+  const groups = findCandidateGroups(prepared, planQuantization(prepared, planOptions));
+  const t1 = Date.now();
+  const proxyOptions = { batchSize: c.batchSize, wide: 'int16', narrow: 'int8', symmetricActivation: planOptions.symmetricActivation } as const;
+  const proxy = await proxySensitivities(prepared, groups, exact.ranges, await c.source(), proxyOptions);
+  const proxySeconds = (Date.now() - t1) / 1000;
+  const inputOnly = await proxySensitivities(prepared, groups, exact.ranges, await c.source(), { ...proxyOptions, form: 'input' });
+  const ids = exact.layers.map((l) => l.name).filter((id) => proxy.has(id));
+  const exactValues = ids.map((id) => exact.layers.find((l) => l.name === id)!.sensitivity);
+  const rho = spearman(exactValues, ids.map((id) => proxy.get(id)!));
+  const rhoInput = spearman(exactValues, ids.map((id) => inputOnly.get(id)!));
+  const row = { model: c.name, groups: ids.length, spearman: Number(rho.toFixed(4)), spearmanInputOnly: Number(rhoInput.toFixed(4)), exactSensitivityEvaluations: exact.sensitivityEvaluations, exactSeconds, proxySeconds };
+  console.log(JSON.stringify(row));
+  results.push(row);
+}
+writeFileSync(new URL('./results/proxy.json', import.meta.url), `${JSON.stringify({ generated: new Date().toISOString(), note: 'exactSeconds includes calibration and the reference pass; proxy: one instrumented float pass', results }, null, 2)}\n`);
