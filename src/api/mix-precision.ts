@@ -178,7 +178,7 @@ function resultWarnings(result: FloatMixResult, search: FloatFallbackResult | un
   if (result.overflow.length > 0) {
     out.push(`${result.overflow.length} weight(s) exceed the float16 range and stayed FP32 with their node: ${result.overflow.map((o) => `'${o.tensor}' (${o.node})`).join(', ')}.`);
   }
-  if (search?.stoppedBy) out.push(`The accuracy search stopped early (${search.stoppedBy}) after ${search.evaluations} evaluations; the result is the best model found.`);
+  if (search?.stoppedBy) out.push(`The accuracy search stopped early (${search.error ? `error: ${search.error.reason}` : search.stoppedBy}) after ${search.evaluations} evaluations; the result is the best model found.`);
   if (search && !search.targetMet) out.push(`No candidate met the accuracy goal; returning the best-scoring one (score ${search.finalScore}, FP32 ${search.baseline}).`);
   return out;
 }

@@ -17,7 +17,7 @@
  * It runs on the search engine shared with the INT8/INT16 search: the same Evaluator (a candidate
  * that cannot be built or loaded is a failed trial), evaluate contract, Budget and bisection.
  */
-import { ConfigError, GraphError } from '../errors.js';
+import { ConfigError, describeError, GraphError, MixqError } from '../errors.js';
 import type { Graph, Model } from '../ir/index.js';
 import { convertFloatMix, type FloatMixOptions, type FloatMixResult } from '../qdq/float-mix/index.js';
 import { Budget } from './budget.js';
@@ -70,8 +70,10 @@ export interface FloatFallbackResult {
   readonly history: readonly FallbackEvaluation[];
   /** Candidates onnxruntime could not load (skipped: they count as missing the goal). */
   readonly failedTrials: readonly FailedTrial[];
-  /** Why the search ended before finishing, if it did. */
-  readonly stoppedBy?: 'budget' | 'timeout';
+  /** Why the search ended before finishing, if it did ('error': see `error`). */
+  readonly stoppedBy?: 'budget' | 'timeout' | 'error';
+  /** The error that ended the search after the full conversion was scored (the result is the best model known). */
+  readonly error?: { readonly reason: string; readonly code?: string };
 }
 
 interface Unit {
@@ -98,6 +100,7 @@ class FallbackSearch {
   private readonly history: FallbackEvaluation[] = [];
   private readonly failed: FailedTrial[] = [];
   private baseline = 0;
+  private error: { reason: string; code?: string } | undefined;
 
   constructor(
     private readonly prepared: Model,
@@ -114,10 +117,24 @@ class FallbackSearch {
     const fullScore = await this.evaluate(full, 'full conversion', []);
     if (fullScore !== undefined && this.meets(fullScore)) return this.result({ fallback: [], score: fullScore, met: true }, fullScore, []);
     const units = fallbackUnits(this.prepared.graph, full, this.options);
-    const single = await this.measure(units);
-    if (single) return this.result({ fallback: single.nodes, score: single.score!, met: true }, fullScore, units);
-    const ordered = orderByHarm(units);
-    return this.result(await this.bisect(ordered), fullScore, ordered);
+    try {
+      const single = await this.measure(units);
+      if (single) return this.result({ fallback: single.nodes, score: single.score!, met: true }, fullScore, units);
+      const ordered = orderByHarm(units);
+      return this.result(await this.bisect(ordered), fullScore, ordered);
+    } catch (error) {
+      // Errors up to the full conversion are the caller's to fix (they throw); after it, nothing is lost.
+      this.error = { reason: describeError(error), ...(error instanceof MixqError ? { code: error.code } : {}) };
+      return this.result(this.bestKnown(units), fullScore, orderByHarm(units));
+    }
+  }
+
+  /** After an error: the smallest fallback measured to meet the goal, else every unit back (FP32), else the best seen. */
+  private bestKnown(units: readonly Unit[]): Choice {
+    const passing = this.history.filter((h) => h.meetsGoal).sort((a, b) => a.fallback.length - b.fallback.length)[0];
+    if (passing) return { fallback: passing.fallback, score: passing.score, met: true };
+    if (this.allFallBackIsFloat32()) return { fallback: units.flatMap((u) => u.nodes), score: this.baseline, met: true };
+    return this.bestSeen();
   }
 
   private meets(score: number | undefined): boolean {
@@ -198,7 +215,8 @@ class FallbackSearch {
       impacts: impacts.sort((a, b) => b.score - a.score),
       history: this.history,
       failedTrials: this.failed,
-      ...(this.budget.stoppedBy ? { stoppedBy: this.budget.stoppedBy.kind === 'timeout' ? ('timeout' as const) : ('budget' as const) } : {}),
+      ...(this.error ? { stoppedBy: 'error' as const, error: this.error } : {}),
+      ...(!this.error && this.budget.stoppedBy ? { stoppedBy: this.budget.stoppedBy.kind === 'timeout' ? ('timeout' as const) : ('budget' as const) } : {}),
     };
   }
 }

@@ -87,6 +87,49 @@ describe('accuracy-driven fallback', () => {
   });
 });
 
+describe('accuracy-driven fallback: never lose a run', () => {
+  const failingOn = (n: number, score: (c: CandidateHandle) => number) => {
+    let calls = 0;
+    return (c: CandidateHandle): number => {
+      if (++calls === n) throw new Error('the scoring service went away');
+      return score(c);
+    };
+  };
+
+  it('an error during leave-one-out returns everything back to FP32 (known to meet) with the reason', async () => {
+    // 1 baseline, 2 full conversion, 3-4 leave-one-out, 5 fails.
+    const r = await searchFloatFallback(matmulChain(6), options(failingOn(5, punishing(['mm2', 'mm4']))));
+    expect(r.stoppedBy).toBe('error');
+    expect(r.error?.code).toBe('EVALUATE_FAILED');
+    expect(r.error?.reason).toContain('the scoring service went away');
+    expect(r.targetMet).toBe(true);
+    expect(r.fallbackNodes).toHaveLength(12);
+    expect(r.finalScore).toBe(r.baseline);
+    // The failed call counts: the candidate was run.
+    expect(r.evaluations).toBe(5);
+  });
+
+  it('an error during the bisection returns the smallest fallback measured to meet the goal', async () => {
+    const evaluate = punishing(['mm2', 'mm4']);
+    const full = await searchFloatFallback(matmulChain(6), options(evaluate));
+    // Fail on the last evaluation of the complete run: everything before it is known.
+    const r = await searchFloatFallback(matmulChain(6), options(failingOn(full.evaluations, evaluate)));
+    expect(r.stoppedBy).toBe('error');
+    const passing = r.history.filter((h) => h.meetsGoal).sort((a, b) => a.fallback.length - b.fallback.length);
+    expect(r.targetMet).toBe(true);
+    expect(r.fallbackNodes).toEqual(passing[0]?.fallback ?? r.fallbackNodes);
+    expect(r.fallbackNodes.length).toBeGreaterThanOrEqual(full.fallbackNodes.length);
+    expect((r.baseline - r.finalScore) / r.baseline).toBeLessThanOrEqual(0.01);
+  });
+
+  it('an error on the baseline or the full conversion still throws (nothing measured to return)', async () => {
+    for (const n of [1, 2]) {
+      const error = await catchMixqAsync(() => searchFloatFallback(matmulChain(2), options(failingOn(n, punishing([])))));
+      expect(error).toBeInstanceOf(EvaluateError);
+    }
+  });
+});
+
 describe('accuracy-driven fallback: bad evaluate functions and options', () => {
   it('wraps a throwing evaluate in an EvaluateError naming the candidate', async () => {
     const error = await catchMixqAsync(() => searchFloatFallback(matmulChain(2), options(() => { throw new Error('metric exploded'); })));

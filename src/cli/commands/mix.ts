@@ -84,6 +84,13 @@ async function runMix(path: string, opts: MixOptions, globals: GlobalOptions, io
   const { search: _search, ...plain } = report;
   if (opts.report) await writeTextFile(opts.report, `${JSON.stringify({ format: 'mixq-mix-report', version: 1, model: path, output: opts.output, ...report }, null, 2)}\n`);
   io.out(globals.json ? JSON.stringify(plain, null, 2) : `${formatMixPrecisionReport(report)}\n\nWrote ${opts.output}${opts.report ? ` and ${opts.report}` : ''}.`);
+  const stopped = report.search?.error;
+  if (stopped) {
+    // Model and report are written; the search did not finish: say why, with the error's exit code.
+    throw new MixqError(stopped.code === 'EVALUATE_FAILED' ? 'EVALUATE_FAILED' : 'RUNTIME_FAILURE', `The accuracy search stopped early: ${stopped.reason}`, {
+      hint: `The best model known to meet the goal was saved to ${opts.output}; fix the cause and run again.`,
+    });
+  }
   if (report.targetMet === false) {
     throw new MixqError('TARGET_NOT_MET', `The tolerable loss was not met: final score ${report.finalScore}, FP32 ${report.baselineScore}.`, {
       hint: `The best model found was saved to ${opts.output}; raise --tolerable-loss or the evaluation budget.`,
