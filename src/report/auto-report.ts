@@ -6,7 +6,7 @@
 import { ConfigError } from '../errors.js';
 import type { MixedPrecisionTensor, TensorPrecision } from '../qdq/types.js';
 import type { UpgradeReport } from '../qdq/upgrade/index.js';
-import type { AutoSearchResult, FailedTrial, MeasurementSummary, StopReason } from '../search/auto.js';
+import type { AutoSearchResult, FailedTrial, LayerResult, MeasurementSummary, StopReason } from '../search/auto.js';
 import { lowerIsBetter, type MetricName } from '../search/metrics.js';
 import type { Target } from '../search/targets.js';
 import type { CostFigures, LatencySetup } from './cost.js';
@@ -152,7 +152,9 @@ function reportMetrics(m: MeasurementSummary): ReportMetrics {
   return m.score === undefined ? base : { ...base, score: m.score };
 }
 
-export interface AutoReportInput extends Omit<AutoSearchResult, 'model' | 'plan' | 'ranges' | 'failedTrials' | 'pareto' | 'objective'> {
+export interface AutoReportInput extends Omit<AutoSearchResult, 'model' | 'plan' | 'ranges' | 'failedTrials' | 'pareto' | 'objective' | 'layers'> {
+  /** Layers as the search returns them (activation / weight may be absent in hand-made inputs). */
+  readonly layers: readonly (Omit<LayerResult, 'activation' | 'weight'> & Partial<Pick<LayerResult, 'activation' | 'weight'>>)[];
   readonly objective?: AutoSearchResult['objective'];
   readonly statistics: PrecisionStatistics;
   readonly failedTrials?: readonly FailedTrial[];
@@ -191,7 +193,7 @@ export function buildAutoReport(result: AutoReportInput, target: Target, paths: 
     ...(result.optimistic ? { optimistic: result.optimistic } : {}),
     ...(result.failedTrials?.length ? { failedTrials: result.failedTrials.map((f) => ({ ...f })) } : {}),
     seconds: result.seconds,
-    layers: result.layers.map((l) => ({ name: l.name, op: l.op, nodes: [...l.nodes], sensitivity: finiteOrNull(l.sensitivity), precision: l.precision, activation: l.activation, weight: l.weight })),
+    layers: result.layers.map((l) => ({ name: l.name, op: l.op, nodes: [...l.nodes], sensitivity: finiteOrNull(l.sensitivity), precision: l.precision, ...(l.activation ? { activation: l.activation } : {}), ...(l.weight ? { weight: l.weight } : {}) })),
     baseline: {
       ...floatBaseline(result.baseline.float, result.cost),
       wide: { ...reportMetrics(result.baseline.wide), ...costFields(result.cost?.wide) },

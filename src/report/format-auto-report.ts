@@ -40,13 +40,19 @@ export function precisionLabel(p: TensorPrecision): string {
   return p === 'uint8' || p === 'uint16' ? `U${columnOf(p)}` : columnOf(p);
 }
 
+/** The activation precision ('INT8', 'INT16', 'BF16'…), plus ' / W16' when the layer's weights are 16-bit. */
+function layerLabel(l: AutoReport['layers'][number]): string {
+  const base = precisionLabel(l.activation ?? l.precision);
+  return l.weight === 'int16' || l.weight === 'uint16' ? `${base} / W16` : base;
+}
+
 export function formatLayerTable(report: Pick<AutoReport, 'layers' | 'sensitivityMetric'>): string {
   const rows = layersBySensitivity(report).map((l, i) => [
     i + 1,
     l.name,
     l.op,
     l.sensitivity === null ? '— (not measured)' : formatMetric(report.sensitivityMetric, l.sensitivity),
-    precisionLabel(l.precision),
+    layerLabel(l),
   ]);
   const title = `Layers by sensitivity (${report.sensitivityMetric} with only that layer narrowed; least sensitive first)`;
   return `${title}\n${formatTable(['#', 'layer', 'op', `sensitivity (${report.sensitivityMetric})`, 'precision'], rows, { align: ['right', 'left', 'left', 'right', 'left'] })}`;
