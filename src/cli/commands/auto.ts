@@ -7,6 +7,7 @@ import { formatAutoReport } from '../../report/format-auto-report.js';
 import { sensitivityChartSvg } from '../../report/svg-chart.js';
 import { METRIC_NAMES, type MetricName } from '../../search/metrics.js';
 import type { Target } from '../../search/targets.js';
+import type { LayerConfigName } from '../../search/levels.js';
 import { loadEvaluateFunction } from '../evaluate-module.js';
 import { assertWritable, writeTextFile } from '../files.js';
 import type { CliIo, GlobalOptions } from '../main.js';
@@ -34,6 +35,8 @@ interface AutoOptions extends CalibrationOptions {
   useBf16?: boolean;
   latencyRuns?: number;
   optimistic?: boolean;
+  objective?: 'int8' | 'size' | 'latency';
+  configs?: string;
 }
 
 const EXAMPLES = `
@@ -73,6 +76,8 @@ export function registerAuto(program: Command, io: CliIo): void {
     .option('--max-evaluations <n>', 'stop the search after this many model runs (best model so far)', parseCount)
     .option('--timeout <seconds>', 'stop the search after this long (best model so far)', parsePositive)
     .option('--no-fallback', 'when the wide model misses the target, do not try BF16/FP32 per layer')
+    .addOption(new Option('--objective <name>', 'among models meeting the target: int8 (default, most INT8 layers), size (fewest bytes) or latency (fastest measured)').choices(['int8', 'size', 'latency']))
+    .option('--configs <list>', 'configs each layer may take, comma-separated (default A8W8,A16W8,A16W16,BF16,FP32; A16W16 widens weights before any float fallback)')
     .option('--no-optimistic', "measure every layer's sensitivity even when narrowing all of them meets the target")
     .option('--no-per-channel', 'one weight scale per tensor')
     .option('--report <file>', 'write the JSON report (re-print it with `mixq report`)')
@@ -136,6 +141,9 @@ function searchOptions(opts: AutoOptions): Partial<AutoMixedPrecisionOptions> {
     ...(opts.perChannel === false ? { perChannel: false } : {}),
     ...(opts.useBf16 ? { useBf16: true } : {}),
     ...(opts.latencyRuns !== undefined ? { latencyRuns: opts.latencyRuns } : {}),
+    ...(opts.objective ? { objective: opts.objective } : {}),
+    // Names are checked by the search (ConfigError naming the bad one).
+    ...(opts.configs !== undefined ? { configs: opts.configs.split(',').map((c) => c.trim()) as LayerConfigName[] } : {}),
   };
 }
 
