@@ -64,12 +64,15 @@ describe('autoMixedPrecision bad input', () => {
     }
   });
 
+  const FLOAT_FALLBACK_ONLY = ['A8W8', 'A16W8', 'BF16', 'FP32'] as const;
+
   it('a target the wide model misses falls back exactly the groups it reports, and the map rebuilds that model', async () => {
     const warnings: string[] = [];
     // The float model has L2 0, the wide model ~0.087, everything BF16 > 0.07: 0.07 needs a few groups
     // at FP32 (one on this model), where returning "every group widened" would also pass the target.
     const threshold = 0.07;
-    const r = await run({ target: { kind: 'metric', metric: 'l2', threshold }, onWarning: (w) => warnings.push(w) });
+    // The float fallback path: 16-bit weights (A16W16, tried first by default) left out of the configs.
+    const r = await run({ target: { kind: 'metric', metric: 'l2', threshold }, configs: FLOAT_FALLBACK_ONLY, onWarning: (w) => warnings.push(w) });
     expect(r.baseline.wide.l2).toBeGreaterThan(threshold);
     expect(r.message).toMatch(/wide model already misses the target/);
     expect(warnings.some((w) => w.includes('already misses'))).toBe(true);
@@ -91,7 +94,7 @@ describe('autoMixedPrecision bad input', () => {
 
   it('with BF16 candidates rejected by the runtime, the search records failed trials and falls back to FP32', async () => {
     // At 0.08 one group in BF16 would do (it is what the search returns without the refusal).
-    const r = await run({ target: { kind: 'metric', metric: 'l2', threshold: 0.08 }, inspectCandidate: rejectBf16 });
+    const r = await run({ target: { kind: 'metric', metric: 'l2', threshold: 0.08 }, configs: FLOAT_FALLBACK_ONLY, inspectCandidate: rejectBf16 });
     expect(r.failedTrials.length).toBeGreaterThan(0);
     for (const f of r.failedTrials) {
       expect(f.candidate).toMatch(/to bfloat16/);
