@@ -147,6 +147,7 @@ export class Evaluator {
           let outputs: Float32Array[];
           try {
             const model = typeof candidate.model === 'function' ? candidate.model() : candidate.model;
+            this.options.inspectCandidate?.(model);
             const bytes = serializeModel(model);
             if (!bytes) throw new MixqError('INVALID_CONFIG', 'Models over 2 GB cannot be evaluated in worker threads.', { hint: 'Use workers: 1.' });
             outputs = await pool.run(bytes, reference.outputName);
