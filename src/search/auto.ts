@@ -18,7 +18,7 @@ import { meets, validateTarget, type Measurement, type Target } from './targets.
 import { describeLevels, levelsKey, TrialLog, type Direction, type FailedTrial, type Levels } from './trials.js';
 import { checkLayerConfigs, precisionsOfLevel, resolveGroupConfigs } from './levels.js';
 import { widenCheapestFirst } from './weights-first.js';
-import { checkObjective, chooseByObjective, type Objective } from './objective.js';
+import { checkObjective, chooseByObjective, type Objective, type ObjectiveChoice } from './objective.js';
 import { toParetoCandidates, type ParetoCandidate } from './pareto.js';
 
 export type { StopReason } from './budget.js';
@@ -199,12 +199,15 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
     /** Every group narrowed, tried first: when it meets the target, one evaluation is the whole search. */
     async function optimisticMeets(): Promise<boolean> {
       if (!config.optimistic || target.kind === 'count' || !wideMeets || config.strategy !== 'bisect') return false;
-      const all: Levels = new Map(groups.map((g) => [g.id, narrow.activation]));
+      // Only the groups whose configs allow A8W8 can be narrowed.
+      const narrowable = groups.filter((g) => allowed.get(g.id)?.has('A8W8'));
+      if (narrowable.length === 0) return false;
+      const all: Levels = new Map(narrowable.map((g) => [g.id, narrow.activation]));
       state.optimistic = (await trial(all)) ? 'met' : 'missed';
       // Counted on its own in the report, neither sensitivity nor search.
       state.searchStart = evaluator.evaluations;
       if (state.optimistic === 'missed') return false;
-      state.order = groups;
+      state.order = narrowable;
       state.preferred = all;
       return true;
     }
@@ -282,16 +285,22 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
   stoppedBy ??= budget.stoppedBy;
 
   const objective = config.objective ?? 'int8';
-  const choice = await chooseByObjective({
-    objective,
-    trials: log.ranked(state.direction, undefined, target, reference),
-    int8Pick: state.preferred,
-    target,
-    reference,
-    latencyRuns: config.latencyRuns ?? DEFAULT_PARETO_LATENCY_RUNS,
-    source,
-    warn,
-  });
+  let choice: ObjectiveChoice = { preferred: state.preferred, points: [], front: new Set() };
+  try {
+    choice = await chooseByObjective({
+      objective,
+      trials: log.ranked(state.direction, undefined, target, reference),
+      int8Pick: state.preferred,
+      target,
+      reference,
+      latencyRuns: config.latencyRuns ?? DEFAULT_PARETO_LATENCY_RUNS,
+      source,
+      warn,
+    });
+  } catch (error) {
+    // The front is a report; a failure there must not cost the run its model.
+    warn(`The Pareto front could not be measured (${describeError(error)}); returning the search's own pick.`);
+  }
   state.preferred = choice.preferred;
 
   const finished: Finished = await finishSearch({ log, state, target, reference, evaluator, withScore, warn, useBf16: config.useBf16 });
