@@ -209,6 +209,8 @@ async function halfwayTarget(fixture: ExportFixture, samples: number) {
   return { allNarrowed, wide, threshold: (allNarrowed + wide) / 2, narrowedGroups, layerGroups: loose.layers.length, plainQuantizeA8W8: plainA8W8 };
 }
 
+const tally = (keys: readonly string[]): Record<string, number> => keys.reduce<Record<string, number>>((t, k) => ({ ...t, [k]: (t[k] ?? 0) + 1 }), {});
+
 async function autoRun(fixture: ExportFixture, samples: number, threshold: number, strategy: 'bisect' | 'greedy') {
   const t = performance.now();
   const r = await autoMixedPrecision(fixture.build(), {
@@ -226,6 +228,7 @@ async function autoRun(fixture: ExportFixture, samples: number, threshold: numbe
     wideRelativeL2: r.baseline.wide.relativeL2,
     layerGroups: r.layers.length,
     int8Layers: r.layers.filter((l) => activationOf(l) === 'int8').length,
+    configs: tally(r.layers.map((l) => `A:${String(activationOf(l))} W:${'weight' in l ? String(l.weight) : '?'}`)),
     evaluations: r.evaluations,
     sensitivityEvaluations: r.sensitivityEvaluations,
     searchEvaluations: r.searchEvaluations,
