@@ -115,6 +115,8 @@ export function precisionsOfLevel(
 }
 
 /**
+ * Measured as a widening order in bench/weight-order.ts and NOT used by the search (on the
+ * detector-like export it needs 17 W16 groups where the A8W8 sensitivity reversed needs 12).
  * Static proxy of the harm 8-bit weights do, computed without running the model: the relative
  * error of the group's weights quantized symmetric to int8 (per channel along the plan's axis, or
  * per tensor), sqrt(Σ err² / Σ w²). A layer's relative output error follows its relative weight
