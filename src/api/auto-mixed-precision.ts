@@ -45,6 +45,13 @@ export interface AutoMixedPrecisionOptions
   readonly cacheDir?: string;
   /** Worker threads for the sensitivity pass, each with its own onnxruntime session (default 1). */
   readonly workers?: number;
+  /**
+   * Samples (the first ones of the data) each layer's sensitivity is measured on; only the ranking
+   * uses them, the search's decisions use all the data. 0: all; default 8 for 'bisect', all for 'greedy'.
+   */
+  readonly sensitivitySamples?: number;
+  /** Retries after the bisection stop after this many failures in a row (default ⌈log2(N+1)⌉; Infinity: none skipped). */
+  readonly maxConsecutiveRetryFailures?: number;
   /** Make the ops left float BF16 (an INT8/INT16/BF16/FP32 model). */
   readonly useBf16?: boolean;
   /**
@@ -103,6 +110,8 @@ export async function autoMixedPrecision(model: Model, options: AutoMixedPrecisi
       ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
     },
     workers: options.workers ?? 1,
+    ...(options.sensitivitySamples !== undefined ? { sensitivitySamples: options.sensitivitySamples } : {}),
+    ...(options.maxConsecutiveRetryFailures !== undefined ? { maxConsecutiveRetryFailures: options.maxConsecutiveRetryFailures } : {}),
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     budget: {
       ...(options.maxEvaluations !== undefined ? { maxEvaluations: options.maxEvaluations } : {}),

@@ -5,7 +5,7 @@ import { toPrecisionMap } from '../qdq/precision-map.js';
 import type { MixedPrecisionTensor, QuantPlan, TensorPrecision } from '../qdq/types.js';
 import { serializeModel } from '../onnx/index.js';
 import { findCandidateGroups, requireCandidates, type CandidateGroup } from './candidates.js';
-import { DEFAULT_EVALUATION_BATCH, type SearchConfig } from './config.js';
+import { DEFAULT_EVALUATION_BATCH, DEFAULT_SENSITIVITY_SAMPLES, type SearchConfig } from './config.js';
 import { Evaluator, type Candidate } from './evaluator.js';
 import { finishSearch, type Finished } from './finish.js';
 import { lowerIsBetter, metricValue, type MetricName, type OutputMetrics } from './metrics.js';
@@ -13,7 +13,7 @@ import { planQuantization as makePlan } from '../qdq/plan.js';
 import { allActivationTensors, buildModel, calibrate } from './pipeline.js';
 import { hashParts, SensitivityCache } from './sensitivity-cache.js';
 import { Budget, checkBudgetConfig, type StopReason } from './budget.js';
-import { bisectThenRetry, greedySweep } from './strategy.js';
+import { bisectThenRetry, defaultRetryFailures, greedySweep } from './strategy.js';
 import { meets, validateTarget, type Measurement, type Target } from './targets.js';
 import { describeLevels, levelsKey, TrialLog, type Direction, type FailedTrial, type Levels } from './trials.js';
 import { checkLayerConfigs, precisionsOfLevel, resolveGroupConfigs } from './levels.js';
@@ -48,6 +48,8 @@ export interface AutoSearchResult {
   readonly message: string;
   readonly evaluations: number;
   readonly sensitivityEvaluations: number;
+  /** Samples each sensitivity was measured on (the first ones of the data; the search itself used all). */
+  readonly sensitivitySamples?: number;
   readonly searchEvaluations: number;
   readonly retried: number;
   readonly cachedSensitivities: number;
@@ -101,6 +103,20 @@ export function assertSearchConfig(config: SearchConfig): void {
   checkBudgetConfig(config.budget);
   checkLayerConfigs(config.layerConfigs);
   checkObjective(config.objective ?? 'int8', config.latencyRuns ?? DEFAULT_PARETO_LATENCY_RUNS);
+  const samples = config.sensitivitySamples;
+  if (samples !== undefined && !(Number.isInteger(samples) && samples >= 0)) {
+    throw new MixqError('INVALID_CONFIG', `sensitivitySamples must be a whole number ≥ 0, got ${samples}.`, { hint: 'Give e.g. 8 (the first 8 samples), or 0 for all of them.' });
+  }
+  const retries = config.maxConsecutiveRetryFailures;
+  if (retries !== undefined && !((Number.isInteger(retries) || retries === Infinity) && retries >= 0)) {
+    throw new MixqError('INVALID_CONFIG', `maxConsecutiveRetryFailures must be a whole number ≥ 0 or Infinity, got ${retries}.`, { hint: 'Give e.g. 4, 0 for no retries, or Infinity to retry every group.' });
+  }
+}
+
+/** Samples the sensitivities are measured on; undefined: all `available` (0, or at least as many asked). */
+function sensitivitySamplesOf(config: SearchConfig, available: number): number | undefined {
+  const asked = config.sensitivitySamples ?? (config.strategy === 'greedy' ? 0 : DEFAULT_SENSITIVITY_SAMPLES);
+  return asked === 0 || asked >= available ? undefined : asked;
 }
 
 export async function autoSearch(prepared: Model, config: SearchConfig): Promise<AutoSearchResult> {
@@ -181,9 +197,12 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
 
   let stoppedBy: StopReason | undefined;
   let cachedSensitivities = 0;
+  const sensitivitySamples = sensitivitySamplesOf(config, evaluator.samples);
   try {
     const batch = config.calibration.batchSize ?? DEFAULT_EVALUATION_BATCH;
-    const cacheKey = hashParts([serializeModel(prepared) ?? new Uint8Array(0), JSON.stringify([...ranges]), JSON.stringify({ wide: { ...wide, tensorPrecision: [...(wide.tensorPrecision ?? [])], nodePrecision: [...(wide.nodePrecision ?? [])] }, narrow, metric, batch }), evaluator.referenceDigest()]);
+    // Sensitivities on a subset rank differently from those on all the data: a key of their own.
+    const samples = sensitivitySamples ?? 'all';
+    const cacheKey = hashParts([serializeModel(prepared) ?? new Uint8Array(0), JSON.stringify([...ranges]), JSON.stringify({ wide: { ...wide, tensorPrecision: [...(wide.tensorPrecision ?? [])], nodePrecision: [...(wide.nodePrecision ?? [])] }, narrow, metric, batch, samples }), evaluator.referenceDigest()]);
     const cache = SensitivityCache.open(config.cacheDir, cacheKey);
     cachedSensitivities = groups.filter((g) => cache.get(g.id) !== undefined).length;
     if (!(await optimisticMeets())) {
@@ -221,7 +240,7 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
         const poolFailure = await evaluator.metricsInWorkers(todo.map((g) => ({ id: g.id, candidate: narrowedAlone(g) })), config.workers, (id, m) => {
           cache.set(id, metricValue(m, metric));
           progress('sensitivity', ++done, groups.length, id);
-        });
+        }, sensitivitySamples);
         if (poolFailure) warn(`Some sensitivities could not be measured in worker threads (${poolFailure}); measuring them in this thread.`);
       }
       for (const [i, g] of groups.entries()) {
@@ -232,7 +251,7 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
           return;
         }
         if (s === undefined) {
-          const m = await evaluator.tryMetrics(narrowedAlone(g));
+          const m = await evaluator.tryMetrics(narrowedAlone(g), sensitivitySamples);
           if ('rejected' in m) {
             // A layer whose narrowed model cannot be built or loaded stays wide.
             const failed = log.reject(one(g), m.rejected);
@@ -258,8 +277,9 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
         state.preferred = atLevel(take, narrow.activation);
         if (take.length > 0) await trial(state.preferred);
       } else if (wideMeets) {
-        const strategy = config.strategy === 'greedy' ? greedySweep : bisectThenRetry;
-        const outcome = await strategy(order.length, (idx) => trial(atLevel(idx, narrow.activation)), budget);
+        const narrowSet = (idx: readonly number[]): Promise<boolean> => trial(atLevel(idx, narrow.activation));
+        const maxConsecutiveFailures = config.maxConsecutiveRetryFailures ?? defaultRetryFailures(order.length);
+        const outcome = config.strategy === 'greedy' ? await greedySweep(order.length, narrowSet, budget) : await bisectThenRetry(order.length, narrowSet, budget, { retry: true, maxConsecutiveFailures });
         state.retried = outcome.retried;
         state.cut ||= outcome.stoppedEarly;
         state.preferred = atLevel(outcome.accepted, narrow.activation);
@@ -324,6 +344,7 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
     message,
     evaluations: evaluator.evaluations,
     sensitivityEvaluations: state.sensitivityEvaluations,
+    sensitivitySamples: sensitivitySamples ?? evaluator.samples,
     searchEvaluations: evaluator.evaluations - state.searchStart,
     retried: state.retried,
     cachedSensitivities,

@@ -42,6 +42,14 @@ export interface SearchConfig {
   readonly optimistic: boolean;
   /** The data (calibrated on, and what output metrics are measured on) and how to calibrate. */
   readonly calibration: { readonly source: CalibrationSource } & Omit<CalibrateOptions, 'onProgress' | 'onWarning'>;
+  /**
+   * Samples (the first ones of the calibration data) each layer's sensitivity is measured on: only
+   * the ranking uses them, every accept/reject decision runs on all the data. 0: all samples;
+   * absent: DEFAULT_SENSITIVITY_SAMPLES for 'bisect', all for 'greedy' (it emulates Quark).
+   */
+  readonly sensitivitySamples?: number;
+  /** Retries after the bisection stop after this many failures in a row (absent: ⌈log2(N+1)⌉; Infinity: no limit). */
+  readonly maxConsecutiveRetryFailures?: number;
   /** Worker threads for the sensitivity pass (1 = in this thread). */
   readonly workers: number;
   /** Directory of the sensitivity cache (absent: no cache). */
@@ -60,3 +68,6 @@ export interface SearchConfig {
 
 /** Samples per evaluation batch when the configuration does not say. */
 export const DEFAULT_EVALUATION_BATCH = 32;
+
+/** Samples the default strategy ranks layers on (a fraction of an evaluation's cost). */
+export const DEFAULT_SENSITIVITY_SAMPLES = 8;

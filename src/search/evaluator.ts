@@ -4,6 +4,8 @@
  * counts the evaluation and releases the session. A candidate that cannot be built or loaded is
  * Rejected — a failed trial the search records and steps over — never the end of the search.
  */
+import { limitedBatches } from '../calibration/batches.js';
+import { batchLength } from '../calibration/probe.js';
 import type { CalibrationSource } from '../calibration/sources/types.js';
 import { describeError, MixqError } from '../errors.js';
 import type { HostTensor, Model } from '../ir/index.js';
@@ -55,11 +57,15 @@ interface Reference {
   readonly batchSize: number;
   readonly outputName: string;
   readonly outputs: Float32Array[];
+  /** Samples in the calibration data (summed over its batches). */
+  readonly samples: number;
 }
 
 export class Evaluator {
   /** Full passes run so far (the float reference, each candidate measured or scored). */
   evaluations = 0;
+  /** Batches run through compare() so far (sensitivity on a subset runs fewer). */
+  batchesRun = 0;
   /** Reference-only sums of each batch, computed at the first comparison (see referenceStats). */
   private readonly referenceStats: ReferenceStats[] = [];
 
@@ -81,18 +87,25 @@ export class Evaluator {
       });
     }
     const outputs: Float32Array[] = [];
+    let samples = 0;
     const session = await ModelSession.create(prepared, { optimization: 'disabled' });
     try {
       for await (const feed of source.batches(batchSize)) {
+        samples += batchLength(feed);
         const out = await session.run(feed, [output.name]);
         outputs.push(Float32Array.from(out[output.name]!.data as Float32Array));
       }
     } finally {
       await session.close();
     }
-    const evaluator = new Evaluator(prepared, options, { source, batchSize, outputName: output.name, outputs });
+    const evaluator = new Evaluator(prepared, options, { source, batchSize, outputName: output.name, outputs, samples });
     evaluator.evaluations = 1;
     return evaluator;
+  }
+
+  /** Samples in the reference data (0 without a reference). */
+  get samples(): number {
+    return this.reference?.samples ?? 0;
   }
 
   /** A digest of the float outputs on the calibration data (changes when the data does). */
@@ -109,9 +122,12 @@ export class Evaluator {
     });
   }
 
-  /** Output metrics only (one evaluation); or why it was rejected. */
-  async tryMetrics(candidate: Candidate): Promise<OutputMetrics | Rejected> {
-    return this.withCandidate(candidate, (open) => this.compare(open));
+  /**
+   * Output metrics only (one evaluation); or why it was rejected. `samples`: compare on the first
+   * that many samples only (the last batch truncated; absent: all of them), for a cheap ranking.
+   */
+  async tryMetrics(candidate: Candidate, samples?: number): Promise<OutputMetrics | Rejected> {
+    return this.withCandidate(candidate, (open) => this.compare(open, samples));
   }
 
   /** The evaluate score only (one evaluation); or why it was rejected. */
@@ -135,10 +151,10 @@ export class Evaluator {
    * The calibration feeds are held in memory for the workers. One evaluation per candidate; a
    * candidate a worker could not run is left out (returns the first reason): measure it here.
    */
-  async metricsInWorkers(todo: readonly { id: string; candidate: Candidate }[], workers: number, onDone: (id: string, m: OutputMetrics) => void): Promise<string | undefined> {
+  async metricsInWorkers(todo: readonly { id: string; candidate: Candidate }[], workers: number, onDone: (id: string, m: OutputMetrics) => void, samples?: number): Promise<string | undefined> {
     const reference = this.requireReference();
     const feeds: Record<string, HostTensor>[] = [];
-    for await (const feed of reference.source.batches(reference.batchSize)) feeds.push(feed);
+    for await (const feed of limitedBatches(reference.source, reference.batchSize, samples)) feeds.push(feed);
     const pool = WorkerPool.create(Math.min(workers, todo.length), feeds);
     let failure: string | undefined;
     try {
@@ -158,8 +174,9 @@ export class Evaluator {
           this.evaluations++;
           const acc = new MetricAccumulator();
           outputs.forEach((out, b) => {
-            const ref = reference.outputs[b]!;
-            acc.add(ref, out, ref.length / Math.max(1, Object.values(feeds[b] ?? {})[0]?.dims[0] ?? 1));
+            // A truncated last batch is compared with the same leading samples of the reference.
+            const ref = reference.outputs[b]!.subarray(0, out.length);
+            acc.add(ref, out, ref.length / Math.max(1, batchLength(feeds[b] ?? {})));
           });
           onDone(id, acc.result());
         }),
@@ -193,18 +210,23 @@ export class Evaluator {
     }
   }
 
-  private async compare(open: OpenCandidate): Promise<OutputMetrics> {
+  private async compare(open: OpenCandidate, samples?: number): Promise<OutputMetrics> {
     const reference = this.requireReference();
     const session = await open.session();
     const acc = new MetricAccumulator();
     let b = 0;
-    for await (const feed of reference.source.batches(reference.batchSize)) {
+    for await (const feed of limitedBatches(reference.source, reference.batchSize, samples)) {
       const out = await session.run(feed, [reference.outputName]);
       const actual = out[reference.outputName]!;
-      const ref = reference.outputs[b]!;
-      const perSample = ref.length / Math.max(1, actual.dims[0] ?? 1);
-      acc.add(ref, actual.data as Float32Array, perSample, (this.referenceStats[b++] ??= referenceStats(ref, perSample)));
+      const data = actual.data as Float32Array;
+      const full = reference.outputs[b]!;
+      const perSample = data.length / Math.max(1, actual.dims[0] ?? 1);
+      // A truncated last batch: the leading samples of its reference, with their own (uncached) sums.
+      const stats = data.length === full.length ? (this.referenceStats[b] ??= referenceStats(full, perSample)) : referenceStats(full.subarray(0, data.length), perSample);
+      acc.add(full.subarray(0, data.length), data, perSample, stats);
+      b++;
     }
+    this.batchesRun += b;
     return acc.result();
   }
 

@@ -47,26 +47,43 @@ export async function bisectPrefix(lo: number, hi: number, lowPasses: boolean, p
   return { lo, hi, evaluations, stoppedEarly: false };
 }
 
+/** Consecutive failed retries after which the retries stop by default: ⌈log2(N+1)⌉, the bisection's own cost. */
+export const defaultRetryFailures = (count: number): number => Math.ceil(Math.log2(count + 1));
+
+export interface RetryOptions {
+  readonly retry: boolean;
+  /**
+   * Stop retrying after this many failures in a row (default: no limit). Groups come least
+   * sensitive first, so a run of failures says the ones after it will fail too.
+   */
+  readonly maxConsecutiveFailures?: number;
+}
+
 /**
  * Bisection for the longest prefix that meets the target (⌈log2(N+1)⌉ evaluations), then each
  * remaining group tried on its own on top of what was accepted (a failing layer is skipped, not
- * the end of the search as in Quark's sweep).
+ * the end of the search as in Quark's sweep), until `maxConsecutiveFailures` fail in a row.
  */
-export async function bisectThenRetry(count: number, trialSet: (indices: readonly number[]) => Promise<boolean>, budget: Budget, options: { retry: boolean } = { retry: true }): Promise<SearchOutcome> {
+export async function bisectThenRetry(count: number, trialSet: (indices: readonly number[]) => Promise<boolean>, budget: Budget, options: RetryOptions = { retry: true }): Promise<SearchOutcome> {
   // Prefix 0 (the wide model) was measured before the search; count + 1 is a failing sentinel.
   const bounds = await bisectPrefix(0, count + 1, true, (k) => trialSet(prefix(k)), budget);
   const accepted = prefix(bounds.lo);
   let stoppedEarly = bounds.stoppedEarly;
   let retried = 0;
+  let failuresInARow = 0;
+  const maxFailures = options.maxConsecutiveFailures ?? Infinity;
   if (options.retry && !stoppedEarly) {
     // Group `lo` is known to fail on top of the prefix; try the ones after it.
-    for (let j = bounds.lo + 1; j < count; j++) {
+    for (let j = bounds.lo + 1; j < count && failuresInARow < maxFailures; j++) {
       if (budget.exhausted()) {
         stoppedEarly = true;
         break;
       }
       retried++;
-      if (await trialSet([...accepted, j])) accepted.push(j);
+      if (await trialSet([...accepted, j])) {
+        accepted.push(j);
+        failuresInARow = 0;
+      } else failuresInARow++;
     }
   }
   return { accepted, bisectEvaluations: bounds.evaluations, retried, stoppedEarly };

@@ -75,10 +75,13 @@ for (const name of ['fashion-resnet', 'fashion-vit']) {
       expect(await l2Between(optimistic.model, model)).toBeCloseTo(optimistic.final.l2, 6);
     });
 
-    it('reuses the sensitivity cache on a second run', () => {
-      // The greedy run came second with the same model, data and settings.
-      expect(greedy.cachedSensitivities).toBe(greedy.layers.length);
-      expect(greedy.sensitivityEvaluations).toBe(0);
+    it('keeps subset and full-data sensitivities apart in the cache', () => {
+      // The greedy run came second with the same cache; it ranks on all the data (as Quark does),
+      // ours on the first 8 samples: nothing of ours is reused (test/search/sensitivity-subset.test.ts covers reuse).
+      expect(ours.sensitivitySamples).toBe(8);
+      expect(greedy.sensitivitySamples).toBe(256);
+      expect(greedy.cachedSensitivities).toBe(0);
+      expect(greedy.sensitivityEvaluations).toBe(greedy.layers.length);
     });
 
     it('returns a precision map that quantize() turns into the same model', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bisectThenRetry, greedySweep, smallestPassingPrefix, type Budget } from '../../src/search/strategy.js';
+import { bisectThenRetry, defaultRetryFailures, greedySweep, smallestPassingPrefix, type Budget } from '../../src/search/strategy.js';
 import { MetricAccumulator } from '../../src/search/metrics.js';
 
 const unlimited: Budget = { exhausted: () => false };
@@ -39,6 +39,28 @@ describe('bisectThenRetry', () => {
       expect(ours.accepted.length).toBeGreaterThanOrEqual(greedy.accepted.length);
       expect(ours.bisectEvaluations).toBeLessThanOrEqual(Math.ceil(Math.log2(costs.length + 1)));
     }
+  });
+
+  it('stops retrying after R consecutive failures, and a success resets the count', async () => {
+    // Prefix 0..2 costs 3; group 3 (cost 9) fails the bisection. Retries: 4 fails, 5 fits, 6, 7 fail: stop (R = 2).
+    const costs = [1, 1, 1, 9, 9, 1, 9, 9, 0.5, 9];
+    const { trial, calls } = costTrial(costs, 4.5);
+    const out = await bisectThenRetry(costs.length, trial, unlimited, { retry: true, maxConsecutiveFailures: 2 });
+    expect(out.accepted).toEqual([0, 1, 2, 5]);
+    expect(out.retried).toBe(4);
+    expect(calls()).toBe(out.bisectEvaluations + 4);
+    // Unbounded, every remaining group is tried: group 8 (0.5) still fits, 6 retries in all.
+    const all = await bisectThenRetry(costs.length, costTrial(costs, 4.5).trial, unlimited, { retry: true });
+    expect(all.accepted).toEqual([0, 1, 2, 5, 8]);
+    expect(all.retried).toBe(6);
+    // 0: no retries at all.
+    const none = await bisectThenRetry(costs.length, costTrial(costs, 4.5).trial, unlimited, { retry: true, maxConsecutiveFailures: 0 });
+    expect(none.accepted).toEqual([0, 1, 2]);
+    expect(none.retried).toBe(0);
+  });
+
+  it('the default bound is the bisection cost ⌈log2(N+1)⌉', () => {
+    expect([1, 3, 7, 12, 26, 31, 32].map(defaultRetryFailures)).toEqual([1, 2, 3, 4, 5, 5, 6]);
   });
 
   it('stops when the budget is used up and reports it', async () => {

@@ -37,6 +37,7 @@ interface AutoOptions extends CalibrationOptions {
   optimistic?: boolean;
   objective?: 'int8' | 'size' | 'latency';
   configs?: string;
+  sensitivitySamples?: number;
 }
 
 const EXAMPLES = `
@@ -72,6 +73,7 @@ export function registerAuto(program: Command, io: CliIo): void {
     .addOption(new Option('--relative-to <model>', 'top-1 drop measured from the float (default) or the wide model').choices(['float', 'wide']))
     .addOption(new Option('--drop <mode>', 'top-1 drop in score units (absolute, default) or as a fraction (relative)').choices(['absolute', 'relative']))
     .addOption(new Option('--strategy <name>', 'bisect (default; bisection with retries) or greedy (sweep in order)').choices(['bisect', 'greedy']))
+    .option('--sensitivity-samples <n>', 'rank layers on the first n samples (default 8 with bisect, all with greedy; 0 = all); the search itself uses all', parseWhole)
     .option('--cache-dir <dir>', 'keep sensitivities on disk; reruns and interrupted runs resume')
     .option('--max-evaluations <n>', 'stop the search after this many model runs (best model so far)', parseCount)
     .option('--timeout <seconds>', 'stop the search after this long (best model so far)', parsePositive)
@@ -134,6 +136,7 @@ function searchOptions(opts: AutoOptions): Partial<AutoMixedPrecisionOptions> {
     ...calibrationTuning(opts),
     ...(opts.strategy ? { strategy: opts.strategy } : {}),
     ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+    ...(opts.sensitivitySamples !== undefined ? { sensitivitySamples: opts.sensitivitySamples } : {}),
     ...(opts.maxEvaluations !== undefined ? { maxEvaluations: opts.maxEvaluations } : {}),
     ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),
     ...(opts.fallback === false ? { fallback: false } : {}),
