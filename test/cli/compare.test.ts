@@ -74,6 +74,17 @@ describe('mixq compare', () => {
     expect(new Set(c.tensors.map((t) => `${t.relativeL2}/${t.sqnr}/${t.quantized}`))).toEqual(new Set(['0/null/float']));
   });
 
+  it('--memory-budget bounds one comparison pass: a tiny budget splits the tensors over more passes, same numbers', async () => {
+    const whole = await runCli(['compare', saved.modelPath, out('a16w16.onnx'), '--calib', saved.calibDir, '--calib-limit', '2', '--json']);
+    const tight = await runCli(['compare', saved.modelPath, out('a16w16.onnx'), '--calib', saved.calibDir, '--calib-limit', '2', '--json', '--memory-budget', '0.01']);
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(tight.code, tight.stderr).toBe(0);
+    const [a, b] = [JSON.parse(whole.stdout), JSON.parse(tight.stdout)] as (CompareJson & { passes: number })[];
+    expect(a!.passes).toBe(1);
+    expect(b!.passes).toBeGreaterThan(1);
+    expect(b!.tensors).toEqual(a!.tensors);
+  });
+
   it('models with different inputs, missing --calib, and --calib-method are bad input (exit 2)', async () => {
     const [first] = expectCliError(await runCli(['compare', saved.modelPath, RESNET, '--calib', saved.calibDir]), 2, 'INVALID_ARGUMENT');
     expect(first).toMatch(/The two models take different inputs: only the float model has 'x'; only the quantized model has 'input'/);

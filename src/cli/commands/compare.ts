@@ -44,6 +44,8 @@ export function registerCompare(program: Command, io: CliIo): void {
         compareModels(float, quantized, source, {
           ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
           ...(opts.tensorsPerPass !== undefined ? { tensorsPerPass: opts.tensorsPerPass } : {}),
+          // The shared --memory-budget bounds what one comparison pass holds (float + QDQ copies).
+          ...(opts.memoryBudget !== undefined ? { maxBytesPerPass: opts.memoryBudget } : {}),
           ...(opts.jumpFactor !== undefined ? { jumpFactor: opts.jumpFactor } : {}),
           ...(opts.minError !== undefined ? { minRelativeL2: opts.minError } : {}),
           onProgress: (done, total) => reporter.update({ phase: 'calibration', done, total, detail: 'comparing' }),
