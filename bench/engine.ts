@@ -300,7 +300,9 @@ async function main(): Promise<void> {
     const ran = Object.fromEntries(['fixture', 'description', ...sections.map((s) => s.name)].map((k) => [k, results[bench.name]![k]]));
     latest[bench.name] = { ...latest[bench.name], ...ran };
   }
-  const out = { date: new Date().toISOString(), seconds: (performance.now() - started) / 1000, machine: `${process.platform} ${process.arch}, node ${process.version}`, models: { ...results, ...latest } };
+  const git = (...args: string[]) => spawnSync('git', args, { encoding: 'utf8' }).stdout?.trim() ?? '';
+  const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') ? ' (src modified)' : ''}`;
+  const out = { date: new Date().toISOString(), commit, seconds: (performance.now() - started) / 1000, machine: `${process.platform} ${process.arch}, node ${process.version}`, models: { ...results, ...latest } };
   mkdirSync(fileURLToPath(new URL('./results', import.meta.url)), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`wrote ${RESULTS} (${out.seconds.toFixed(0)} s)`);
