@@ -7,6 +7,7 @@
  * Writes bench/results/weight-precision-real.json.   npx tsx bench/weight-precision-real.ts
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { configTally } from './config-tally.js';
 import { autoMixedPrecision } from '../src/api/auto-mixed-precision.js';
 import { recognizerLike, resnet50Like, transformerEncoderLike, type ExportFixture } from '../test/fixtures/exports/index.js';
 
@@ -31,11 +32,7 @@ for (const [name, make] of benches) {
       objective,
       latencyRuns: 10,
     });
-    const configs: Record<string, number> = {};
-    for (const l of r.layers) {
-      const key = l.activation === 'bfloat16' || l.activation === 'float32' ? l.activation : `A${l.activation.replace(/\D/g, '')}W${l.weight.replace(/\D/g, '')}`;
-      configs[key] = (configs[key] ?? 0) + 1;
-    }
+    const configs = configTally(r.layers);
     const row = {
       model: fx.name,
       objective,

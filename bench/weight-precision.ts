@@ -5,6 +5,7 @@
  *   npx tsx bench/weight-precision.ts
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { configTally } from './config-tally.js';
 import { autoMixedPrecision, type AutoMixedPrecisionOptions } from '../src/api/auto-mixed-precision.js';
 import { npyDirectorySource } from '../src/calibration/sources/npy-directory.js';
 import type { Model } from '../src/ir/index.js';
@@ -31,11 +32,7 @@ for (const c of cases) {
   for (const objective of ['int8', 'size', 'latency'] as const) {
     const started = Date.now();
     const r = await autoMixedPrecision(await c.model(), { ...(await c.options()), objective });
-    const configs: Record<string, number> = {};
-    for (const l of r.layers) {
-      const name = l.activation === 'bfloat16' || l.activation === 'float32' ? l.activation : `A${l.activation.replace(/\D/g, '')}W${l.weight.replace(/\D/g, '')}`;
-      configs[name] = (configs[name] ?? 0) + 1;
-    }
+    const configs = configTally(r.layers);
     const row = {
       case: c.name,
       objective,
