@@ -35,6 +35,7 @@ import type { HostTensor, Model } from '../src/ir/index.js';
 import { loadModel, saveModel } from '../src/onnx/index.js';
 import { ModelSession } from '../src/runtime/index.js';
 import { recognizerLike, saveFixture } from '../test/fixtures/exports/index.js';
+import { relativeL2 } from '../test/fixtures/error-metrics.js';
 
 const RESULTS = fileURLToPath(new URL('./results/a8w8-parity.json', import.meta.url));
 const PY_SCRIPT = fileURLToPath(new URL('./a8w8-parity.py', import.meta.url));
@@ -102,15 +103,6 @@ async function runOrReason(model: Model, x: HostTensor, output: string, level: L
   }
 }
 
-function relativeL2(q: Float32Array, f: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < f.length; i++) {
-    num += (q[i]! - f[i]!) ** 2;
-    den += f[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 function argmaxRows(p: Float32Array, width: number): Int32Array {
   const out = new Int32Array(p.length / width);

@@ -15,6 +15,7 @@ import type { CalibrationSource } from '../src/calibration/sources/types.js';
 import { biasOverflowFixture, detectorLike } from '../test/fixtures/exports/index.js';
 import { biasTrapData, biasTrapModel } from '../test/quantize/bias-fixture.js';
 import { tensorSource } from '../test/quantize/helpers.js';
+import { relativeL2 } from '../test/fixtures/error-metrics.js';
 
 interface Case {
   readonly name: string;
@@ -33,15 +34,6 @@ async function output(model: Model, c: Case): Promise<Float32Array> {
   }
 }
 
-function relativeL2(q: Float32Array, f: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < f.length; i++) {
-    num += (q[i]! - f[i]!) ** 2;
-    den += f[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 const trapData = biasTrapData(64);
 const cases: Case[] = [{ name: 'bias-trap (test/quantize/bias-fixture.ts)', build: biasTrapModel, source: () => tensorSource({ x: trapData }), x: trapData, output: 'y' }];

@@ -9,6 +9,7 @@ import { createModel, floatAttr, intAttr, intsAttr, Tensor, tensorType, type Hos
 import { foldBatchNormIntoConv } from '../../src/qdq/fold-batch-norm.js';
 import { seededFloats } from '../fixtures/random.js';
 import { runModel, tensorSource, treatmentOf } from './helpers.js';
+import { relativeL2 } from '../fixtures/error-metrics.js';
 
 const C = 4;
 /** BN rescales channel 0 by ~50 and channel 3 by ~0.1: what exported nets with dead-ish channels look like. */
@@ -50,15 +51,6 @@ function convBnRelu(o: BnModelOptions = {}): Model {
 const feed = (n: number, seed: number): HostTensor => ({ type: 'float32', dims: [n, 2, 6, 6], data: seededFloats(seed, n * 72, 2) });
 const opTypes = (m: Model) => m.graph.nodes.map((n) => n.opType);
 
-function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 describe('foldBatchNormIntoConv', () => {
   it.each([true, false])('folds Conv → BN into one Conv that computes the same values (conv bias: %s)', async (convBias) => {

@@ -13,6 +13,7 @@ import { quantize, type QuantizeResult } from '../../src/api/quantize.js';
 import type { HostTensor, Model } from '../../src/ir/index.js';
 import { ModelSession } from '../../src/runtime/index.js';
 import { recognizerLike } from '../fixtures/exports/index.js';
+import { relativeL2 } from '../fixtures/error-metrics.js';
 
 interface Row {
   readonly model: string;
@@ -42,15 +43,6 @@ async function outputOf(model: Model, x: HostTensor, name: string): Promise<Floa
   }
 }
 
-function relativeL2(q: Float32Array, f: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < f.length; i++) {
-    num += (q[i]! - f[i]!) ** 2;
-    den += f[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 describe.each([9, 13] as const)('recognizerLike opset %i, A8W8 per-channel MinMax', (opset) => {
   const fx = recognizerLike({ opset });

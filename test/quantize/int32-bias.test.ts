@@ -8,19 +8,14 @@ import { prepareModel } from '../../src/search/pipeline.js';
 import { biasOverflowFixture } from '../fixtures/exports/index.js';
 import { biasTrapData, biasTrapModel, SMALL_CHANNEL } from './bias-fixture.js';
 import { runModel, tensorSource } from './helpers.js';
+import { relativeL2 as errorOf } from '../fixtures/error-metrics.js';
 
 const DATA = biasTrapData(16);
 
 async function relativeL2(float: Model, quantized: Model, x: HostTensor, output = 'y'): Promise<number> {
   const f = (await runModel(float, { x }))[output]!.data as Float32Array;
   const q = (await runModel(quantized, { x }))[output]!.data as Float32Array;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < f.length; i++) {
-    num += (q[i]! - f[i]!) ** 2;
-    den += f[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
+  return errorOf(q, f);
 }
 
 /** Values at the int32 limits over every int32 initializer a DequantizeLinear reads. */
