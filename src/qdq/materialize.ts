@@ -22,12 +22,6 @@ export interface MaterializeOptions {
   /** Calibrated float ranges of activation tensors, by name. */
   readonly ranges: ReadonlyMap<string, Range>;
   /**
-   * Kept for callers of older versions: materialize never changes the opset any more (the upgrade
-   * pass runs before planning, see search/pipeline.ts prepareForQuantization). Q/DQ the model's
-   * opset cannot hold (int16 below 21, per-channel below 13) use the com.microsoft domain.
-   */
-  readonly int16Opset?: 'upgrade' | 'com.microsoft';
-  /**
    * Raise weight scales where an int32 bias would overflow (default true). false reproduces the
    * clipped biases of older versions (ORT's QDQDisableWeightAdjustForInt32Bias), for comparisons.
    */

@@ -103,11 +103,11 @@ describe('fashion-resnet A8W8 / A16W8 plans', () => {
     expect(float.opset).toBe(17);
   });
 
-  it('int16 kept at opset 17 (int16Opset: com.microsoft): com.microsoft Q/DQ, import added; int8 weights and int32 bias stay default; runs', async () => {
+  it('int16 on a model left at opset 17 (materialize never changes the opset): com.microsoft Q/DQ, import added; int8 weights and int32 bias stay default; runs', async () => {
     const prepared = await prepareModel(float);
     const plan = planQuantization(prepared, planOptionsFrom(prepared, { calibration: { kind: 'ranges', ranges: a8.ranges }, activationType: 'int16' }));
     const model = cloneModel(prepared);
-    materialize(model, plan, { ranges: a8.ranges, int16Opset: 'com.microsoft' });
+    materialize(model, plan, { ranges: a8.ranges });
     expect(model.opset).toBe(17);
     const activation = qdqNodes(model).filter((n) => qdqParams(n).type === 'int16');
     expect(activation.length).toBeGreaterThan(40);
