@@ -9,7 +9,8 @@ import { CalibrationDataError, InvalidArgumentError } from '../errors.js';
 import { cloneModel, constantsToInitializers, topologicalSort, type Model } from '../ir/index.js';
 import { inferMissingTypes, ModelSession } from '../runtime/index.js';
 import { dequantizedOf, mapComparedTensors, saturatedInt32Constants, type ComparedPrecision, type ComparedTensor, type SaturatedInt32 } from './compare-map.js';
-import { sliceSamples } from './sources/batching.js';
+import { limitedBatches } from './batches.js';
+import { batchLength } from './probe.js';
 import type { CalibrationSource, Feed } from './sources/types.js';
 import { validateAgainstModelInputs } from './sources/validate.js';
 
@@ -116,16 +117,13 @@ async function runPass(float: Model, quantized: Model, pass: readonly ComparedTe
     const qs = await ModelSession.create(quantized, { optimization: 'disabled', extraOutputs: qNames });
     try {
       let samples = 0;
-      for await (const feed of source.batches(batchSize)) {
-        const batch = limit === undefined ? feed : truncate(feed, limit - samples);
+      for await (const batch of limitedBatches(source, batchSize, limit)) {
         const n = batchLength(batch);
-        if (n === 0) break;
         const f = await fs.run(batch, floatNames);
         const q = await qs.run(batch, qNames);
         for (const t of pass) accumulate(sums.get(t.tensor)!, f[t.tensor]!.data as Float32Array, q[t.compared]!.data as Float32Array, t.tensor);
         samples += n;
         progress(n);
-        if (limit !== undefined && samples >= limit) break;
       }
       return samples;
     } finally {
@@ -217,17 +215,6 @@ async function bytesPerSample(float: Model, tensors: readonly ComparedTensor[], 
     }
   }
   return out;
-}
-
-function truncate(feed: Feed, keep: number): Feed {
-  const out: Feed = {};
-  for (const [name, t] of Object.entries(feed)) out[name] = (t.dims[0] ?? 0) > keep ? sliceSamples(t, 0, Math.max(0, keep)) : t;
-  return out;
-}
-
-function batchLength(feed: Feed): number {
-  const first = Object.values(feed)[0];
-  return first?.dims[0] ?? 0;
 }
 
 function positive(x: number, name: string): number {
