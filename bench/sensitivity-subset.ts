@@ -13,6 +13,7 @@ import { npyDirectorySource } from '../src/calibration/sources/npy-directory.js'
 import type { Model } from '../src/ir/index.js';
 import { loadModel } from '../src/onnx/index.js';
 import { detectorLike, recognizerLike } from '../test/fixtures/exports/index.js';
+import { spearman } from './stats.js';
 
 interface Case {
   readonly name: string;
@@ -27,30 +28,6 @@ const cases: Case[] = [
   { name: 'recognizerLike-test', model: async () => recognizerLike({ size: 'test' }).build(), source: async () => recognizerLike({ size: 'test' }).source(32), batchSize: 8 },
   { name: 'detectorLike', model: async () => detectorLike().build(), source: async () => detectorLike().source(16), batchSize: 4 },
 ].filter((c) => !only || c.name === only);
-
-/** Spearman's rank correlation (average ranks for ties). */
-function spearman(a: readonly number[], b: readonly number[]): number {
-  const ranks = (v: readonly number[]) => {
-    const idx = v.map((x, i) => [x, i] as const).sort((p, q) => p[0] - q[0]);
-    const r = new Array<number>(v.length);
-    for (let i = 0; i < idx.length; ) {
-      let j = i;
-      while (j + 1 < idx.length && idx[j + 1]![0] === idx[i]![0]) j++;
-      for (let k = i; k <= j; k++) r[idx[k]![1]] = (i + j) / 2;
-      i = j + 1;
-    }
-    return r;
-  };
-  const [ra, rb] = [ranks(a), ranks(b)];
-  const mean = (ra.length - 1) / 2;
-  let num = 0, da = 0, db = 0;
-  for (let i = 0; i < ra.length; i++) {
-    num += (ra[i]! - mean) * (rb[i]! - mean);
-    da += (ra[i]! - mean) ** 2;
-    db += (rb[i]! - mean) ** 2;
-  }
-  return num / Math.sqrt(da * db);
-}
 
 const results = [];
 for (const c of cases) {
