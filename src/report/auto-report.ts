@@ -101,6 +101,8 @@ export interface AutoReport {
   readonly evaluations: number;
   readonly sensitivityEvaluations: number;
   readonly searchEvaluations: number;
+  /** Of the search evaluations, looks at candidates on the sensitivity samples (absent: none). */
+  readonly looks?: number;
   readonly retried: number;
   readonly cachedSensitivities: number;
   readonly stoppedEarly: boolean;
@@ -152,7 +154,8 @@ function reportMetrics(m: MeasurementSummary): ReportMetrics {
   return m.score === undefined ? base : { ...base, score: m.score };
 }
 
-export interface AutoReportInput extends Omit<AutoSearchResult, 'model' | 'plan' | 'ranges' | 'failedTrials' | 'pareto' | 'objective' | 'layers'> {
+export interface AutoReportInput extends Omit<AutoSearchResult, 'model' | 'plan' | 'ranges' | 'failedTrials' | 'pareto' | 'objective' | 'layers' | 'looks'> {
+  readonly looks?: number;
   /** Layers as the search returns them (activation / weight may be absent in hand-made inputs). */
   readonly layers: readonly (Omit<LayerResult, 'activation' | 'weight'> & Partial<Pick<LayerResult, 'activation' | 'weight'>>)[];
   readonly objective?: AutoSearchResult['objective'];
@@ -186,6 +189,7 @@ export function buildAutoReport(result: AutoReportInput, target: Target, paths: 
     evaluations: result.evaluations,
     sensitivityEvaluations: result.sensitivityEvaluations,
     searchEvaluations: result.searchEvaluations,
+    ...(result.looks ? { looks: result.looks } : {}),
     retried: result.retried,
     cachedSensitivities: result.cachedSensitivities,
     stoppedEarly: result.stoppedEarly,

@@ -125,7 +125,7 @@ const fmtScore = (x: number | undefined): string => (x === undefined ? '—' : x
 function formatEffort(report: AutoReport): string {
   const optimistic = report.optimistic === 'met' || report.optimistic === 'missed' ? 1 : 0;
   const other = report.evaluations - report.sensitivityEvaluations - report.searchEvaluations - optimistic;
-  const parts = [...(optimistic ? [`1 optimistic (every group narrowed: ${report.optimistic})`] : []), `${report.sensitivityEvaluations} sensitivity`, `${report.searchEvaluations} search`, `${other} reference/baseline`];
+  const parts = [...(optimistic ? [`1 optimistic (every group narrowed: ${report.optimistic})`] : []), `${report.sensitivityEvaluations} sensitivity`, `${report.searchEvaluations} search${report.looks ? ` (${report.looks} of them looks on the first samples)` : ''}`, `${other} reference/baseline`];
   const cached = report.cachedSensitivities > 0 ? `; ${report.cachedSensitivities} sensitivities read from the cache` : '';
   const early = report.stoppedEarly ? '; stopped early (evaluation or time budget)' : '';
   return `Evaluations: ${report.evaluations} model runs over the calibration data (${parts.join(', ')})${cached}${early}; ${report.seconds.toFixed(1)} s`;

@@ -1,7 +1,6 @@
 import type { Range } from '../calibration/ranges.js';
 import { describeError, MixqError } from '../errors.js';
 import type { Model } from '../ir/index.js';
-import { toPrecisionMap } from '../qdq/precision-map.js';
 import type { MixedPrecisionTensor, QuantPlan, TensorPrecision } from '../qdq/types.js';
 import { serializeModel } from '../onnx/index.js';
 import { findCandidateGroups, requireCandidates, type CandidateGroup } from './candidates.js';
@@ -17,8 +16,10 @@ import { Budget, checkBudgetConfig, type StopReason } from './budget.js';
 import { bisectThenRetry, defaultRetryFailures, greedySweep } from './strategy.js';
 import { meets, validateTarget, type Measurement, type Target } from './targets.js';
 import { describeLevels, levelsKey, TrialLog, type Direction, type FailedTrial, type Levels } from './trials.js';
-import { checkLayerConfigs, precisionsOfLevel, resolveGroupConfigs } from './levels.js';
+import { checkLayerConfigs, precisionMapOf, precisionsOfLevel, resolveGroupConfigs } from './levels.js';
 import { widenCheapestFirst } from './weights-first.js';
+import { SharedCandidates } from './shared-candidates.js';
+import { guessFromLooks } from './subset-guide.js';
 import { checkObjective, chooseByObjective, type Objective, type ObjectiveChoice } from './objective.js';
 import { toParetoCandidates, type ParetoCandidate } from './pareto.js';
 
@@ -52,6 +53,8 @@ export interface AutoSearchResult {
   /** Samples each sensitivity was measured on (the first ones of the data; the search itself used all). */
   readonly sensitivitySamples?: number;
   readonly searchEvaluations: number;
+  /** Of the search's evaluations, looks at candidates on the sensitivity samples that guided the bisection (cheap: one shared session). */
+  readonly looks: number;
   readonly retried: number;
   readonly cachedSensitivities: number;
   readonly seconds: number;
@@ -198,6 +201,8 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
 
   let stoppedBy: StopReason | undefined;
   let cachedSensitivities = 0;
+  /** One session for the candidates that differ from the wide model in constants only (shared-candidates.ts). */
+  let shared: SharedCandidates | undefined;
   const sensitivitySamples = sensitivitySamplesOf(config, evaluator.samples);
   try {
     const batch = config.calibration.batchSize ?? DEFAULT_EVALUATION_BATCH;
@@ -234,11 +239,21 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
 
     async function measureSensitivities(): Promise<void> {
       const one = (g: CandidateGroup): Levels => new Map([[g.id, narrow.activation]]);
-      const narrowedAlone = (g: CandidateGroup): Candidate => ({ model: () => buildModel(prepared, planFor(one(g)), ranges).model, label: describeLevels(one(g)) });
-      if (config.workers > 1) {
-        const todo = groups.filter((g) => cache.get(g.id) === undefined);
-        let done = groups.length - todo.length;
-        const poolFailure = await evaluator.metricsInWorkers(todo.map((g) => ({ id: g.id, candidate: narrowedAlone(g) })), config.workers, (id, m) => {
+      const buildAlone = (g: CandidateGroup): Model => buildModel(prepared, planFor(one(g)), ranges).model;
+      const narrowedAlone = (g: CandidateGroup): Candidate => ({ model: () => buildAlone(g), label: describeLevels(one(g)) });
+      const todo = (): CandidateGroup[] => groups.filter((g) => cache.get(g.id) === undefined);
+      if (config.workers <= 1 && (todo().length > 0 || target.kind === 'metric')) {
+        // One session for every group narrowed alone (and the bisection's looks): see shared-candidates.ts.
+        shared = await SharedCandidates.open({ groups, wide: buildModel(prepared, widePlan, ranges).model, narrowedAlone: buildAlone, evaluator, samples: sensitivitySamples, ...(hooks.inspectCandidate ? { inspectCandidate: hooks.inspectCandidate } : {}) });
+        let done = groups.length - todo().length;
+        for (const g of todo()) {
+          if (!shared?.has(g) || budget.exhausted()) continue;
+          cache.set(g.id, metricValue(await shared.measureAlone(g), metric));
+          progress('sensitivity', ++done, groups.length, g.id);
+        }
+      } else {
+        let done = groups.length - todo().length;
+        const poolFailure = await evaluator.metricsInWorkers(todo().map((g) => ({ id: g.id, candidate: narrowedAlone(g) })), config.workers, (id, m) => {
           cache.set(id, metricValue(m, metric));
           progress('sensitivity', ++done, groups.length, id);
         }, sensitivitySamples);
@@ -271,6 +286,8 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
       // Narrowing moves only the groups whose configs include A8W8; widening filters per config.
       const order = wideMeets ? state.order.filter((g) => allowed.get(g.id)?.has('A8W8')) : state.order;
       const atLevel = (idx: readonly number[], level: TensorPrecision, from: CandidateGroup[] = order): Levels => new Map(idx.map((i) => [from[i]!.id, level]));
+      const bisectionGuess = (): Promise<number | undefined> =>
+        guessFromLooks({ shared, target, samples: sensitivitySamples, metric, order, narrow: narrow.activation, build: (levels) => buildModel(prepared, planFor(levels), ranges).model, measured: (levels) => log.get(levels)?.measure.metrics, wide: wideMeasure.metrics, exhausted: () => budget.exhausted() });
       if (target.kind === 'count') {
         // No accuracy check: the N least sensitive groups, measured once for the report.
         state.mode = 'count';
@@ -280,7 +297,8 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
       } else if (wideMeets) {
         const narrowSet = (idx: readonly number[]): Promise<boolean> => trial(atLevel(idx, narrow.activation));
         const maxConsecutiveFailures = config.maxConsecutiveRetryFailures ?? defaultRetryFailures(order.length);
-        const outcome = config.strategy === 'greedy' ? await greedySweep(order.length, narrowSet, budget) : await bisectThenRetry(order.length, narrowSet, budget, { retry: true, maxConsecutiveFailures });
+        const guess = config.strategy === 'bisect' ? await bisectionGuess() : undefined;
+        const outcome = config.strategy === 'greedy' ? await greedySweep(order.length, narrowSet, budget) : await bisectThenRetry(order.length, narrowSet, budget, { retry: true, maxConsecutiveFailures, ...(guess !== undefined ? { guess } : {}) });
         state.retried = outcome.retried;
         state.cut ||= outcome.stoppedEarly;
         state.preferred = atLevel(outcome.accepted, narrow.activation);
@@ -302,6 +320,8 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
     // After the wide model was measured, nothing is lost: the best model so far is returned with the reason.
     stoppedBy = { kind: 'error', reason: describeError(error), ...(error instanceof MixqError ? { code: error.code } : {}) };
     warn(`The search stopped early: ${stoppedBy.reason}. Returning the best model measured so far.`);
+  } finally {
+    await shared?.close();
   }
   stoppedBy ??= budget.stoppedBy;
 
@@ -347,6 +367,7 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
     sensitivityEvaluations: state.sensitivityEvaluations,
     sensitivitySamples: sensitivitySamples ?? evaluator.samples,
     searchEvaluations: evaluator.evaluations - state.searchStart,
+    looks: shared?.looks ?? 0,
     retried: state.retried,
     cachedSensitivities,
     seconds: (Date.now() - started) / 1000,
@@ -362,14 +383,4 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
     objective,
     pareto: toParetoCandidates(choice.points, choice.front, levelsKey(levels), narrow.activation, (t) => precisionMapOf(t.plan, overridesOf(t.levels))),
   };
-}
-
-/**
- * The map quantize() takes to rebuild the model: every non-bias tensor with Q/DQ or a Cast pair,
- * plus the tensors kept Float32 on purpose (they get neither, so the plan does not list them).
- */
-function precisionMapOf(plan: QuantPlan, overrides: ReadonlyMap<string, TensorPrecision>): MixedPrecisionTensor {
-  const entries: [string, TensorPrecision][] = plan.tensors.filter((t) => t.role !== 'bias').map((t) => [t.name, t.precision]);
-  for (const [name, p] of overrides) if (p === 'float32') entries.push([name, p]);
-  return toPrecisionMap(entries);
 }

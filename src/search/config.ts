@@ -70,4 +70,4 @@ export interface SearchConfig {
 export const DEFAULT_EVALUATION_BATCH = 32;
 
 /** Samples the default strategy ranks layers on (a fraction of an evaluation's cost). */
-export const DEFAULT_SENSITIVITY_SAMPLES = 8;
+export const DEFAULT_SENSITIVITY_SAMPLES = 4;

@@ -46,6 +46,13 @@ export interface Scored {
   readonly score: number;
 }
 
+/** Runs of candidates that share one session (Evaluator.openShared). */
+export interface SharedRuns {
+  /** Output metrics with these constants fed (one evaluation). */
+  metrics(constants: Readonly<Record<string, HostTensor>>): Promise<OutputMetrics>;
+  close(): Promise<void>;
+}
+
 /** A candidate that could not be built or loaded: a failed trial, not the end of a search. */
 export interface Rejected {
   readonly rejected: string;
@@ -213,10 +220,16 @@ export class Evaluator {
   private async compare(open: OpenCandidate, samples?: number): Promise<OutputMetrics> {
     const reference = this.requireReference();
     const session = await open.session();
+    return this.compareOver(limitedBatches(reference.source, reference.batchSize, samples), (feed) => session.run(feed, [reference.outputName]));
+  }
+
+  /** Metrics of `run`'s output against the reference, batch by batch over `feeds` (the data's leading batches). */
+  private async compareOver(feeds: AsyncIterable<Feeds> | Iterable<Feeds>, run: (feed: Feeds) => Promise<Feeds>): Promise<OutputMetrics> {
+    const reference = this.requireReference();
     const acc = new MetricAccumulator();
     let b = 0;
-    for await (const feed of limitedBatches(reference.source, reference.batchSize, samples)) {
-      const out = await session.run(feed, [reference.outputName]);
+    for await (const feed of feeds) {
+      const out = await run(feed);
       const actual = out[reference.outputName]!;
       const data = actual.data as Float32Array;
       const full = reference.outputs[b]!;
@@ -228,6 +241,36 @@ export class Evaluator {
     }
     this.batchesRun += b;
     return acc.result();
+  }
+
+  /**
+   * A session over a model that runs many candidates, each given by the constants it feeds
+   * (qdq/parametric.ts), compared on the first `samples` samples (absent: all). The samples are read
+   * from the data once (kept in memory up to FEED_CACHE_BYTES, else read again per run). Each run
+   * counts one evaluation, as when the candidate is built and loaded on its own. Rejected: the
+   * shared model would not load (nothing ran).
+   */
+  async openShared(shared: Model, samples?: number): Promise<SharedRuns | Rejected> {
+    const reference = this.requireReference();
+    let session: ModelSession;
+    try {
+      session = await ModelSession.create(shared, { optimization: 'disabled', spinning: false });
+    } catch (error) {
+      return { rejected: describeError(error), error };
+    }
+    try {
+      const data = await cachedBatches(() => limitedBatches(reference.source, reference.batchSize, samples), FEED_CACHE_BYTES);
+      return {
+        metrics: (constants) => {
+          this.evaluations++;
+          return this.compareOver(data(), (feed) => session.run({ ...feed, ...constants }, [reference.outputName]));
+        },
+        close: () => session.close(),
+      };
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
   }
 
   private async score(open: OpenCandidate, candidate: Candidate): Promise<number> {
@@ -271,6 +314,23 @@ class OpenCandidate {
   async close(): Promise<void> {
     if (this.created) await this.created.then((s) => s.close(), () => undefined);
   }
+}
+
+/** Input bytes the shared-session path keeps in memory instead of reading the data again per candidate. */
+const FEED_CACHE_BYTES = 256 * 1024 * 1024;
+
+type Feeds = Record<string, HostTensor>;
+
+/** The batches of `read()`, held in memory when they fit in `maxBytes` (else read afresh each time). */
+async function cachedBatches(read: () => AsyncIterable<Feeds>, maxBytes: number): Promise<() => AsyncIterable<Feeds> | Iterable<Feeds>> {
+  const held: Feeds[] = [];
+  let bytes = 0;
+  for await (const feed of read()) {
+    for (const t of Object.values(feed)) bytes += t.data.byteLength;
+    if (bytes > maxBytes) return read;
+    held.push(feed);
+  }
+  return () => held;
 }
 
 function orThrow<T>(result: T | Rejected): T {

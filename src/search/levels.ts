@@ -9,7 +9,8 @@
  */
 import { ConfigError } from '../errors.js';
 import type { Model } from '../ir/index.js';
-import type { QuantPlan, TensorPrecision } from '../qdq/types.js';
+import { toPrecisionMap } from '../qdq/precision-map.js';
+import type { MixedPrecisionTensor, QuantPlan, TensorPrecision } from '../qdq/types.js';
 import { nearMatches } from '../util/near-match.js';
 import type { CandidateGroup } from './candidates.js';
 
@@ -145,4 +146,14 @@ export function weightQuantizationError(model: Model, plan: QuantPlan, group: Ca
     }
   }
   return norm === 0 ? 0 : Math.sqrt(err / norm);
+}
+
+/**
+ * The map quantize() takes to rebuild the model: every non-bias tensor with Q/DQ or a Cast pair,
+ * plus the tensors kept Float32 on purpose (they get neither, so the plan does not list them).
+ */
+export function precisionMapOf(plan: QuantPlan, overrides: ReadonlyMap<string, TensorPrecision>): MixedPrecisionTensor {
+  const entries: [string, TensorPrecision][] = plan.tensors.filter((t) => t.role !== 'bias').map((t) => [t.name, t.precision]);
+  for (const [name, p] of overrides) if (p === 'float32') entries.push([name, p]);
+  return toPrecisionMap(entries);
 }

@@ -47,11 +47,46 @@ export async function bisectPrefix(lo: number, hi: number, lowPasses: boolean, p
   return { lo, hi, evaluations, stoppedEarly: false };
 }
 
+/**
+ * bisectPrefix started from a guess of where the answer flips (between `guess` and `guess + 1`):
+ * it measures the guess, then steps away from it by 1, 2, 4… until the flip is bracketed, then
+ * bisects what is left. A right guess costs 2 evaluations; a wrong one at most about twice the
+ * plain bisection's ⌈log2(hi − lo)⌉. Same contract and result as bisectPrefix.
+ */
+export async function bisectFromGuess(lo: number, hi: number, guess: number, lowPasses: boolean, passes: (k: number) => Promise<boolean>, budget: Budget): Promise<Boundary> {
+  let evaluations = 0;
+  const probe = async (k: number): Promise<boolean | undefined> => {
+    if (budget.exhausted()) return undefined;
+    evaluations++;
+    return (await passes(k)) === lowPasses;
+  };
+  let at = Math.min(Math.max(guess, lo + 1), hi - 1);
+  if (hi - lo <= 1) return { lo, hi, evaluations, stoppedEarly: false };
+  const first = await probe(at);
+  if (first === undefined) return { lo, hi, evaluations, stoppedEarly: true };
+  // Walk away from the guess with doubling steps: up when it was on the low side, down otherwise.
+  if (first) lo = at;
+  else hi = at;
+  for (let step = 1; hi - lo > 1; step *= 2) {
+    at = first ? Math.min(lo + step, hi - 1) : Math.max(hi - step, lo + 1);
+    const low = await probe(at);
+    if (low === undefined) return { lo, hi, evaluations, stoppedEarly: true };
+    if (low) lo = at;
+    else hi = at;
+    // Bracketed: the flip lies between the last two probes; bisect the rest.
+    if (low !== first) break;
+  }
+  const rest = await bisectPrefix(lo, hi, lowPasses, passes, budget);
+  return { ...rest, evaluations: evaluations + rest.evaluations };
+}
+
 /** Consecutive failed retries after which the retries stop by default: ⌈log2(N+1)⌉, the bisection's own cost. */
 export const defaultRetryFailures = (count: number): number => Math.ceil(Math.log2(count + 1));
 
 export interface RetryOptions {
   readonly retry: boolean;
+  /** Where the bisection starts looking (a prefix length guessed to pass while the next fails); absent: plain bisection. */
+  readonly guess?: number;
   /**
    * Stop retrying after this many failures in a row (default: no limit). Groups come least
    * sensitive first, so a run of failures says the ones after it will fail too.
@@ -66,7 +101,8 @@ export interface RetryOptions {
  */
 export async function bisectThenRetry(count: number, trialSet: (indices: readonly number[]) => Promise<boolean>, budget: Budget, options: RetryOptions = { retry: true }): Promise<SearchOutcome> {
   // Prefix 0 (the wide model) was measured before the search; count + 1 is a failing sentinel.
-  const bounds = await bisectPrefix(0, count + 1, true, (k) => trialSet(prefix(k)), budget);
+  const passes = (k: number): Promise<boolean> => trialSet(prefix(k));
+  const bounds = options.guess === undefined ? await bisectPrefix(0, count + 1, true, passes, budget) : await bisectFromGuess(0, count + 1, options.guess, true, passes, budget);
   const accepted = prefix(bounds.lo);
   let stoppedEarly = bounds.stoppedEarly;
   let retried = 0;

@@ -46,5 +46,10 @@ describe('the optimistic candidate', () => {
     expect(r.sensitivityEvaluations).toBe(r.layers.length);
     // Reference + wide + optimistic + sensitivity + search: nothing is measured twice.
     expect(r.evaluations).toBe(3 + r.sensitivityEvaluations + r.searchEvaluations);
+    // Its missed measurement anchors the looks that guide the bisection (they count among the search's evaluations).
+    expect(r.looks).toBeGreaterThanOrEqual(2);
+    expect(r.looks).toBeLessThan(r.searchEvaluations);
+    const text = formatAutoReport(buildAutoReport(r, { kind: 'metric', metric: 'l2', threshold: 0.14 }));
+    expect(text).toContain(`${r.searchEvaluations} search (${r.looks} of them looks on the first samples)`);
   });
 });

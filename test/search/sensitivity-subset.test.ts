@@ -52,13 +52,13 @@ describe('sensitivity on a subset of the calibration samples', () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'mixq-subset-cache-'));
   afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
-  it('defaults to 8 samples for bisect and all for greedy; the cache keeps them apart', async () => {
+  it('defaults to 4 samples for bisect and all for greedy; the cache keeps them apart', async () => {
     const model = fixture.build();
     const base = { batchSize: 4, latencyRuns: 0, optimistic: false, cacheDir, target: { kind: 'metric' as const, metric: 'l2' as const, threshold: 1e9 } };
     const subset = await autoMixedPrecision(model, { ...base, calibration: fixture.source(SAMPLES) });
     const n = subset.layers.length;
     expect(n).toBeGreaterThan(2);
-    expect(subset.sensitivitySamples).toBe(8);
+    expect(subset.sensitivitySamples).toBe(4);
     expect(subset.sensitivityEvaluations).toBe(n);
     expect(subset.cachedSensitivities).toBe(0);
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bisectThenRetry, defaultRetryFailures, greedySweep, smallestPassingPrefix, type Budget } from '../../src/search/strategy.js';
+import { bisectFromGuess, bisectThenRetry, defaultRetryFailures, greedySweep, smallestPassingPrefix, type Budget } from '../../src/search/strategy.js';
+import { guessPassingPrefix } from '../../src/search/subset-guide.js';
 import { MetricAccumulator } from '../../src/search/metrics.js';
 
 const unlimited: Budget = { exhausted: () => false };
@@ -116,5 +117,103 @@ describe('MetricAccumulator', () => {
     const p1 = Math.E / (Math.E + 1);
     const expectedKl = (p1 * Math.log(p1 / (1 - p1)) + (1 - p1) * Math.log((1 - p1) / p1)) / 2;
     expect(m.kl).toBeCloseTo(expectedKl, 10);
+  });
+});
+
+describe('bisectFromGuess', () => {
+  /** passes(k) for a boundary b: prefixes up to b pass, longer ones fail. */
+  const at = (b: number) => {
+    let calls = 0;
+    return { passes: async (k: number) => (calls++, k <= b), calls: () => calls };
+  };
+
+  it('finds the same boundary as plain bisection from any guess, in at most about twice its evaluations', async () => {
+    for (const n of [1, 2, 5, 17, 54]) {
+      const plainCost = Math.ceil(Math.log2(n + 1));
+      for (let b = 0; b <= n; b++) {
+        for (let guess = -2; guess <= n + 2; guess++) {
+          const probe = at(b);
+          const out = await bisectFromGuess(0, n + 1, guess, true, probe.passes, unlimited);
+          expect([out.lo, out.hi], `n=${n} b=${b} guess=${guess}`).toEqual([b, b + 1]);
+          expect(out.evaluations).toBe(probe.calls());
+          expect(out.evaluations).toBeLessThanOrEqual(2 * plainCost + 1);
+        }
+      }
+    }
+  });
+
+  it('costs 2 evaluations when the guess is right (1 at the ends, where a side is already known)', async () => {
+    for (const b of [3, 10, 30]) {
+      const probe = at(b);
+      const out = await bisectFromGuess(0, 55, b, true, probe.passes, unlimited);
+      expect([out.lo, out.hi, out.evaluations]).toEqual([b, b + 1, 2]);
+    }
+    expect((await bisectFromGuess(0, 55, 54, true, at(54).passes, unlimited)).evaluations).toBe(1);
+    expect((await bisectFromGuess(0, 55, 0, true, at(0).passes, unlimited)).evaluations).toBe(1);
+  });
+
+  it('works for the widening direction (low side fails) and stops when the budget runs out', async () => {
+    // Widening: prefixes shorter than 7 fail, 7 and longer pass.
+    const widen = async (k: number) => k >= 7;
+    expect(await bisectFromGuess(0, 20, 12, false, widen, unlimited)).toMatchObject({ lo: 6, hi: 7, stoppedEarly: false });
+    let left = 2;
+    const budget: Budget = { exhausted: () => left-- <= 0 };
+    const out = await bisectFromGuess(0, 55, 3, true, at(40).passes, budget);
+    expect(out.stoppedEarly).toBe(true);
+    expect(out.evaluations).toBe(2);
+    expect(out.lo).toBeLessThanOrEqual(40);
+    expect(out.hi).toBeGreaterThan(40);
+  });
+
+  it('bisectThenRetry with a guess accepts the same groups as without, in fewer evaluations when the guess is right', async () => {
+    const costs = [1, 1, 1, 2, 2, 5, 1, 1, 3, 1];
+    const plain = costTrial(costs, 9);
+    const guided = costTrial(costs, 9);
+    const a = await bisectThenRetry(costs.length, plain.trial, unlimited);
+    const b = await bisectThenRetry(costs.length, guided.trial, unlimited, { retry: true, guess: 5 });
+    expect(b.accepted).toEqual(a.accepted);
+    expect(b.bisectEvaluations).toBe(2);
+    expect(guided.calls()).toBeLessThan(plain.calls());
+  });
+});
+
+describe('guessPassingPrefix', () => {
+  /** Looks that are the full-data metric scaled by 0.5 and shifted, as a subset's might be. */
+  const fullMetric = (k: number) => 0.1 + 0.01 * k; // prefix k's metric on all the data
+  const input = (threshold: number, looks: (k: number) => number | undefined = (k) => 0.5 * fullMetric(k) + 0.02) => {
+    const asked: number[] = [];
+    return {
+      asked,
+      input: {
+        count: 40,
+        lookAt: async (k: number) => (asked.push(k), looks(k)),
+        full: { none: fullMetric(0), all: fullMetric(40) },
+        threshold,
+        lowerIsBetter: true,
+        exhausted: () => false,
+      },
+    };
+  };
+
+  it('maps the target into the looks\' units through prefixes 0 and N and bisects the looks', async () => {
+    // Full metric ≤ 0.255 ⟺ k ≤ 15.5: the longest passing prefix is 15.
+    const { input: i, asked } = input(0.255);
+    expect(await guessPassingPrefix(i)).toBe(15);
+    expect(asked.slice(0, 2)).toEqual([0, 40]);
+    expect(asked.length).toBeLessThanOrEqual(2 + Math.ceil(Math.log2(40)));
+    expect(asked.length).toBeGreaterThanOrEqual(2 + Math.floor(Math.log2(40)));
+  });
+
+  it('gives no guess when a look cannot be taken, the anchors do not differ, or the budget is out', async () => {
+    expect(await guessPassingPrefix(input(0.255, (k) => (k === 20 ? undefined : k)).input)).toBeUndefined();
+    expect(await guessPassingPrefix(input(0.255, () => 0.3).input)).toBeUndefined();
+    expect(await guessPassingPrefix({ ...input(0.255).input, full: { none: 0.2, all: 0.2 } })).toBeUndefined();
+    expect(await guessPassingPrefix({ ...input(0.255).input, exhausted: () => true })).toBeUndefined();
+  });
+
+  it('works for metrics where higher is better (SQNR)', async () => {
+    const sqnr = (k: number) => 40 - k; // dB on all the data; looks 2 dB lower
+    const guess = await guessPassingPrefix({ count: 30, lookAt: async (k) => sqnr(k) - 2, full: { none: 40, all: 10 }, threshold: 31.5, lowerIsBetter: false, exhausted: () => false });
+    expect(guess).toBe(8);
   });
 });
