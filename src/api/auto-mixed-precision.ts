@@ -47,7 +47,7 @@ export interface AutoMixedPrecisionOptions
   readonly workers?: number;
   /**
    * Samples (the first ones of the data) each layer's sensitivity is measured on; only the ranking
-   * uses them, the search's decisions use all the data. 0: all; default 8 for 'bisect', all for 'greedy'.
+   * uses them, the search's decisions use all the data. 0: all; default an eighth of them (at least 4) for 'bisect', all for 'greedy'.
    */
   readonly sensitivitySamples?: number;
   /** Retries after the bisection stop after this many failures in a row (default ⌈log2(N+1)⌉; Infinity: none skipped). */

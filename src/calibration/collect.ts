@@ -51,6 +51,8 @@ export interface CollectResult {
   readonly batchSize: number;
   /** Estimated peak bytes of the largest pass (undefined for engine 'outputs', which does not plan). */
   readonly estimatedBytes?: number;
+  /** Min/max in the graph: tensors reduced there (the others took the range of a tensor they reshape or transpose). */
+  readonly reducedInGraph?: number;
 }
 
 /**
@@ -98,7 +100,7 @@ async function collectMinMax(
   });
   if (inGraph.plan.lowered) options.onWarning?.(inGraph.plan.lowered);
   if (inGraph.samples === 0) throw noSamples(source);
-  const result = { samples: inGraph.samples, batches: inGraph.batches, passes: 1, batchSize: inGraph.plan.batchSize, estimatedBytes: inGraph.plan.estimatedBytes };
+  const result = { samples: inGraph.samples, batches: inGraph.batches, passes: 1, batchSize: inGraph.plan.batchSize, estimatedBytes: inGraph.plan.estimatedBytes, reducedInGraph: inGraph.reduced };
   if (inGraph.notFinite.length === 0) return result;
   for (const name of inGraph.notFinite) collectors.set(name, createCollector(options.method, options.collector ?? {}));
   const exact = await collectWithOutputs(model, collectors, inGraph.notFinite, source, batchSize, budget, options, () => total(1));

@@ -4,7 +4,7 @@ import type { Model } from '../ir/index.js';
 import type { MixedPrecisionTensor, QuantPlan, TensorPrecision } from '../qdq/types.js';
 import { serializeModel } from '../onnx/index.js';
 import { findCandidateGroups, requireCandidates, type CandidateGroup } from './candidates.js';
-import { DEFAULT_EVALUATION_BATCH, DEFAULT_SENSITIVITY_SAMPLES, type SearchConfig } from './config.js';
+import { DEFAULT_EVALUATION_BATCH, defaultSensitivitySamples, type SearchConfig } from './config.js';
 import { Evaluator, type Candidate } from './evaluator.js';
 import { finishSearch, type Finished } from './finish.js';
 import { describeOutcome } from './outcome.js';
@@ -119,7 +119,7 @@ export function assertSearchConfig(config: SearchConfig): void {
 
 /** Samples the sensitivities are measured on; undefined: all `available` (0, or at least as many asked). */
 function sensitivitySamplesOf(config: SearchConfig, available: number): number | undefined {
-  const asked = config.sensitivitySamples ?? (config.strategy === 'greedy' ? 0 : DEFAULT_SENSITIVITY_SAMPLES);
+  const asked = config.sensitivitySamples ?? (config.strategy === 'greedy' ? 0 : defaultSensitivitySamples(available));
   return asked === 0 || asked >= available ? undefined : asked;
 }
 

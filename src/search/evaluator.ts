@@ -11,7 +11,7 @@ import { describeError, MixqError } from '../errors.js';
 import type { HostTensor, Model } from '../ir/index.js';
 import { serializeModel } from '../onnx/index.js';
 import { ModelSession, WorkerPool } from '../runtime/index.js';
-import { MetricAccumulator, referenceStats, type OutputMetrics, type ReferenceStats } from './metrics.js';
+import { leadingStats, MetricAccumulator, referenceStats, type OutputMetrics, type ReferenceStats } from './metrics.js';
 import { checkEvaluateFunction, checkScoreRange, scoreWith, type CandidateHandle, type EvaluateFunction, type ScoreRange } from './score.js';
 import { hashParts } from './sensitivity-cache.js';
 import type { Measurement } from './targets.js';
@@ -234,8 +234,9 @@ export class Evaluator {
       const data = actual.data as Float32Array;
       const full = reference.outputs[b]!;
       const perSample = data.length / Math.max(1, actual.dims[0] ?? 1);
-      // A truncated last batch: the leading samples of its reference, with their own (uncached) sums.
-      const stats = data.length === full.length ? (this.referenceStats[b] ??= referenceStats(full, perSample)) : referenceStats(full.subarray(0, data.length), perSample);
+      // Reference sums are per sample: a truncated batch (the first samples only) takes the leading ones.
+      const fullStats = (this.referenceStats[b] ??= referenceStats(full, perSample));
+      const stats = data.length === full.length ? fullStats : leadingStats(fullStats, data.length);
       acc.add(full.subarray(0, data.length), data, perSample, stats);
       b++;
     }

@@ -144,6 +144,16 @@ export function referenceStats(reference: Float32Array, perSample: number): Refe
   return { perSample, length: reference.length, ref2, peak, logZp };
 }
 
+/**
+ * The statistics of the first `length` values of the batch `stats` was computed on: its leading
+ * samples' own (each sample's sums depend on that sample alone, so they are the same to the bit).
+ */
+export function leadingStats(stats: ReferenceStats, length: number): ReferenceStats {
+  if (length % stats.perSample !== 0 || length > stats.length) throw new InvalidArgumentError(`${length} values are not whole leading samples of this reference batch.`);
+  const n = length / stats.perSample;
+  return { perSample: stats.perSample, length, ref2: stats.ref2.subarray(0, n), peak: stats.peak.subarray(0, n), logZp: stats.logZp.subarray(0, n) };
+}
+
 /** KL(p ‖ q) with p = softmax(reference), q = softmax(actual), over one sample's values. */
 function softmaxKl(reference: Float32Array, actual: Float32Array, start: number, length: number, logZp: number, maxQ: number): number {
   let sumQ = 0;

@@ -12,7 +12,7 @@ import type { CalibrationSource } from '../../src/calibration/sources/types.js';
 import { createModel, Tensor, tensorType, type Model, type Value } from '../../src/ir/index.js';
 import { loadModel } from '../../src/onnx/index.js';
 import { allActivationTensors, prepareModel } from '../../src/search/pipeline.js';
-import { recognizerLike } from '../fixtures/exports/index.js';
+import { recognizerLike, transformerEncoderLike } from '../fixtures/exports/index.js';
 import { calibrationNpyPath, catchMixqAsync, REAL_MODELS } from '../fixtures/helpers.js';
 import { dirname } from 'node:path';
 
@@ -78,8 +78,11 @@ function generated(opset: number): Model {
   const zeros = op('Mul', 'times_zero', [x, zero]);
   const sig = op('Sigmoid', 'sig', [log]);
   const relu = op('Relu', 'relu', [neg]);
+  // Same values as their inputs: ranges taken from them, not reduced again (NaN-carrying and finite).
+  const logT = op('Transpose', 'log_t', [log]);
+  const flat = op('Flatten', 'x_flat', [op('Identity', 'x_id', [x])]);
   const shape = op('Shape', 'shape', [x]);
-  for (const v of [sig, relu, recip, zeros]) {
+  for (const v of [sig, relu, recip, zeros, logT, flat]) {
     v.type = tensorType('float32', ['N', 6]);
     g.addOutput(v);
   }
@@ -99,11 +102,24 @@ async function awkwardData(): Promise<CalibrationSource> {
   return iterableSource(rows.map((r) => ({ x: { type: 'float32' as const, dims: [1, 6], data: Float32Array.from(r) } })));
 }
 
+describe('in-graph min/max reduces a reshaped or transposed tensor once', () => {
+  it('transformer-like (24 Reshape, 24 Transpose): same ranges as the extra-output path, fewer reductions', async () => {
+    const fixture = transformerEncoderLike();
+    const model = await prepareModel(fixture.build());
+    const tensors = allActivationTensors(model);
+    const { inGraph, outputs } = await bothEngines(model, tensors, fixture.source(6), { method: 'minmax', batchSize: 4 });
+    expect(plain(inGraph.ranges)).toEqual(plain(outputs.ranges));
+    const reshaped = model.graph.nodes.filter((n) => n.opType === 'Reshape' || n.opType === 'Transpose').length;
+    expect(reshaped).toBeGreaterThan(10);
+    expect(inGraph.reducedInGraph).toBe(tensors.length - reshaped);
+  }, 120_000);
+});
+
 describe('in-graph min/max on generated models (NaN, ±Inf, -0)', () => {
   for (const opset of [9, 13, 18, 21]) {
     it(`opset ${opset}: same ranges as the JS fold; tensors with NaN/Inf are recollected the JS way`, async () => {
       const model = generated(opset);
-      const tensors = ['x', 'log', 'recip', 'neg', 'times_zero', 'sig', 'relu'];
+      const tensors = ['x', 'log', 'recip', 'neg', 'times_zero', 'sig', 'relu', 'log_t', 'x_id', 'x_flat'];
       const source = await awkwardData();
       const { inGraph, outputs } = await bothEngines(model, tensors, source, { method: 'minmax', batchSize: 3 });
       expect(plain(inGraph.ranges)).toEqual(plain(outputs.ranges));
@@ -116,6 +132,9 @@ describe('in-graph min/max on generated models (NaN, ±Inf, -0)', () => {
       expect(Object.is(inGraph.ranges.get('relu')!.min, 0)).toBe(true);
       expect(inGraph.ranges.get('times_zero')).toEqual({ min: 0, max: 0 });
       expect(inGraph.ranges.get('x')).toEqual({ min: -2, max: 9 });
+      expect(inGraph.ranges.get('x_flat')).toEqual({ min: -2, max: 9 });
+      expect(inGraph.ranges.get('log_t')).toEqual(inGraph.ranges.get('log'));
+      expect(inGraph.reducedInGraph).toBe(tensors.length - 3); // log_t, x_id, x_flat: from log and x
     }, 60_000);
   }
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
-import { MetricAccumulator, referenceStats, type OutputMetrics } from '../../src/search/metrics.js';
+import { leadingStats, MetricAccumulator, referenceStats, type OutputMetrics } from '../../src/search/metrics.js';
 
 /** The metrics computed the plain way: every sum over both arrays, on every call. */
 function plainMetrics(batches: readonly { ref: Float32Array; act: Float32Array }[], perSample: number): OutputMetrics {
@@ -119,6 +119,21 @@ describe('MetricAccumulator with precomputed reference statistics', () => {
       acc.add(r, a, perSample, referenceStats(r, perSample));
       expect(acc.result()).toEqual(plainMetrics([{ ref: r, act: a }], perSample));
     }
+  });
+
+  it("a batch's leading samples take the leading part of its stats, to the bit", () => {
+    const { ref, act } = batches[2]!; // 4 samples
+    const stats = referenceStats(ref, perSample);
+    for (const keep of [1, 2, 3, 4]) {
+      const length = keep * perSample;
+      const lead = leadingStats(stats, length);
+      expect(lead).toEqual(referenceStats(ref.subarray(0, length), perSample));
+      const acc = new MetricAccumulator();
+      acc.add(ref.subarray(0, length), act.subarray(0, length), perSample, lead);
+      expect(acc.result()).toEqual(plainMetrics([{ ref: ref.subarray(0, length), act: act.subarray(0, length) }], perSample));
+    }
+    expect(() => leadingStats(stats, perSample + 1)).toThrow(InvalidArgumentError);
+    expect(() => leadingStats(stats, 5 * perSample)).toThrow(/leading samples/);
   });
 
   it('refuses stats computed for another batch', () => {

@@ -8,6 +8,7 @@ import { iterableSource } from '../../src/calibration/sources/iterable.js';
 import type { Feed } from '../../src/calibration/sources/types.js';
 import { MixqError } from '../../src/errors.js';
 import type { HostTensor } from '../../src/ir/index.js';
+import { defaultSensitivitySamples } from '../../src/search/config.js';
 import { Evaluator } from '../../src/search/evaluator.js';
 import { recognizerLike } from '../fixtures/exports/index.js';
 
@@ -49,10 +50,14 @@ describe('sensitivity on a subset of the calibration samples', () => {
     expect(subset.l2).not.toBeCloseTo(full.l2, 10);
   });
 
+  it('the default is an eighth of the samples, at least 4, never more than there are', () => {
+    expect([1, 3, 4, 16, 32, 33, 40, 256, 1000].map(defaultSensitivitySamples)).toEqual([1, 3, 4, 4, 4, 5, 5, 32, 125]);
+  });
+
   const cacheDir = mkdtempSync(join(tmpdir(), 'mixq-subset-cache-'));
   afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
-  it('defaults to 4 samples for bisect and all for greedy; the cache keeps them apart', async () => {
+  it('defaults to an eighth of the samples, at least 4, for bisect and all for greedy; the cache keeps them apart', async () => {
     const model = fixture.build();
     const base = { batchSize: 4, latencyRuns: 0, optimistic: false, cacheDir, target: { kind: 'metric' as const, metric: 'l2' as const, threshold: 1e9 } };
     const subset = await autoMixedPrecision(model, { ...base, calibration: fixture.source(SAMPLES) });

@@ -5,6 +5,7 @@ import { saveModel } from '../../onnx/index.js';
 import { buildAutoReport, type AutoReport } from '../../report/auto-report.js';
 import { formatAutoReport } from '../../report/format-auto-report.js';
 import { sensitivityChartSvg } from '../../report/svg-chart.js';
+import { MIN_SENSITIVITY_SAMPLES } from '../../search/config.js';
 import { METRIC_NAMES, type MetricName } from '../../search/metrics.js';
 import type { Target } from '../../search/targets.js';
 import type { LayerConfigName } from '../../search/levels.js';
@@ -73,7 +74,7 @@ export function registerAuto(program: Command, io: CliIo): void {
     .addOption(new Option('--relative-to <model>', 'top-1 drop measured from the float (default) or the wide model').choices(['float', 'wide']))
     .addOption(new Option('--drop <mode>', 'top-1 drop in score units (absolute, default) or as a fraction (relative)').choices(['absolute', 'relative']))
     .addOption(new Option('--strategy <name>', 'bisect (default; bisection with retries) or greedy (sweep in order)').choices(['bisect', 'greedy']))
-    .option('--sensitivity-samples <n>', 'rank layers on the first n samples (default 8 with bisect, all with greedy; 0 = all); the search itself uses all', parseWhole)
+    .option('--sensitivity-samples <n>', `rank layers on the first n samples (default: an eighth of them, at least ${MIN_SENSITIVITY_SAMPLES}, with bisect; all with greedy; 0 = all); the search itself uses all`, parseWhole)
     .option('--cache-dir <dir>', 'keep sensitivities on disk; reruns and interrupted runs resume')
     .option('--max-evaluations <n>', 'stop the search after this many model runs (best model so far)', parseCount)
     .option('--timeout <seconds>', 'stop the search after this long (best model so far)', parsePositive)
