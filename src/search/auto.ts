@@ -242,31 +242,27 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
       const buildAlone = (g: CandidateGroup): Model => buildModel(prepared, planFor(one(g)), ranges).model;
       const narrowedAlone = (g: CandidateGroup): Candidate => ({ model: () => buildAlone(g), label: describeLevels(one(g)) });
       const todo = (): CandidateGroup[] => groups.filter((g) => cache.get(g.id) === undefined);
+      // Progress counts each group once: read from the cache, or measured by whichever path did it.
+      let done = groups.length - todo().length;
+      const record = (id: string, m: OutputMetrics): void => {
+        cache.set(id, metricValue(m, metric));
+        progress('sensitivity', ++done, groups.length, id);
+      };
       if (config.workers <= 1 && (todo().length > 0 || target.kind === 'metric')) {
         // One session for every group narrowed alone (and the bisection's looks): see shared-candidates.ts.
         shared = await SharedCandidates.open({ groups, wide: buildModel(prepared, widePlan, ranges).model, narrowedAlone: buildAlone, evaluator, samples: sensitivitySamples, ...(hooks.inspectCandidate ? { inspectCandidate: hooks.inspectCandidate } : {}) });
-        let done = groups.length - todo().length;
-        for (const g of todo()) {
-          if (!shared?.has(g) || budget.exhausted()) continue;
-          cache.set(g.id, metricValue(await shared.measureAlone(g), metric));
-          progress('sensitivity', ++done, groups.length, g.id);
-        }
+        for (const g of todo()) if (shared?.has(g) && !budget.exhausted()) record(g.id, await shared.measureAlone(g));
       } else {
-        let done = groups.length - todo().length;
-        const poolFailure = await evaluator.metricsInWorkers(todo().map((g) => ({ id: g.id, candidate: narrowedAlone(g) })), config.workers, (id, m) => {
-          cache.set(id, metricValue(m, metric));
-          progress('sensitivity', ++done, groups.length, id);
-        }, sensitivitySamples);
+        const poolFailure = await evaluator.metricsInWorkers(todo().map((g) => ({ id: g.id, candidate: narrowedAlone(g) })), config.workers, record, sensitivitySamples);
         if (poolFailure) warn(`Some sensitivities could not be measured in worker threads (${poolFailure}); measuring them in this thread.`);
       }
-      for (const [i, g] of groups.entries()) {
-        let s = cache.get(g.id);
-        if (s === undefined && budget.exhausted()) {
+      for (const g of groups) {
+        if (cache.get(g.id) === undefined && budget.exhausted()) {
           // Out of budget: layers not measured stay wide (they are left out of the search).
           state.cut = true;
           return;
         }
-        if (s === undefined) {
+        if (cache.get(g.id) === undefined) {
           const m = await evaluator.tryMetrics(narrowedAlone(g), sensitivitySamples);
           if ('rejected' in m) {
             // A layer whose narrowed model cannot be built or loaded stays wide.
@@ -274,11 +270,9 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
             warn(`Layer group '${g.id}' stays ${wide.activation}: narrowing it alone failed (${failed.reason}).`);
             continue;
           }
-          s = metricValue(m, metric);
-          cache.set(g.id, s);
+          record(g.id, m);
         }
-        sensitivities.set(g.id, s);
-        progress('sensitivity', i + 1, groups.length, g.id);
+        sensitivities.set(g.id, cache.get(g.id)!);
       }
     }
 

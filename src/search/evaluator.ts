@@ -161,7 +161,7 @@ export class Evaluator {
   async metricsInWorkers(todo: readonly { id: string; candidate: Candidate }[], workers: number, onDone: (id: string, m: OutputMetrics) => void, samples?: number): Promise<string | undefined> {
     const reference = this.requireReference();
     const feeds: Record<string, HostTensor>[] = [];
-    for await (const feed of limitedBatches(reference.source, reference.batchSize, samples)) feeds.push(feed);
+    for await (const feed of limitedBatches(reference.source, reference.batchSize, samples)) feeds.push(copyOf(feed));
     const pool = WorkerPool.create(Math.min(workers, todo.length), feeds);
     let failure: string | undefined;
     try {
@@ -322,17 +322,22 @@ const FEED_CACHE_BYTES = 256 * 1024 * 1024;
 
 type Feeds = Record<string, HostTensor>;
 
-/** The batches of `read()`, held in memory when they fit in `maxBytes` (else read afresh each time). */
+/**
+ * The batches of `read()`, held in memory (copied) when they fit in `maxBytes`, else read afresh each time.
+ */
 async function cachedBatches(read: () => AsyncIterable<Feeds>, maxBytes: number): Promise<() => AsyncIterable<Feeds> | Iterable<Feeds>> {
   const held: Feeds[] = [];
   let bytes = 0;
   for await (const feed of read()) {
     for (const t of Object.values(feed)) bytes += t.data.byteLength;
     if (bytes > maxBytes) return read;
-    held.push(feed);
+    held.push(copyOf(feed));
   }
   return () => held;
 }
+
+/** A feed that owns its data (sources may reuse their buffers from one batch to the next). */
+const copyOf = (feed: Feeds): Feeds => Object.fromEntries(Object.entries(feed).map(([name, t]) => [name, { ...t, data: t.data.slice() }]));
 
 function orThrow<T>(result: T | Rejected): T {
   if (typeof result === 'object' && result !== null && 'rejected' in result) throw (result as Rejected).error;

@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Range } from '../../src/calibration/ranges.js';
+import type { CalibrationSource } from '../../src/calibration/sources/types.js';
 import type { Model } from '../../src/ir/index.js';
 import { planQuantization, type PlanOptions } from '../../src/qdq/plan.js';
 import type { TensorPrecision } from '../../src/qdq/types.js';
@@ -11,6 +12,7 @@ import { findCandidateGroups, type CandidateGroup } from '../../src/search/candi
 import { Evaluator } from '../../src/search/evaluator.js';
 import { allActivationTensors, buildModel, calibrate, prepareForQuantization } from '../../src/search/pipeline.js';
 import { SharedCandidates } from '../../src/search/shared-candidates.js';
+import { autoMixedPrecision } from '../../src/api/auto-mixed-precision.js';
 import { recognizerLike } from '../fixtures/exports/index.js';
 
 const A16W8: PlanOptions = { activation: 'int16', weight: 'int8', perChannel: true, symmetricActivation: false, symmetricWeight: true };
@@ -92,6 +94,49 @@ describe('SharedCandidates', () => {
       expect(shared.left.map((g) => g.id)).toEqual([vetoed.id]);
       expect(shared.has(vetoed)).toBe(false);
       expect(shared.has(groups[0]!)).toBe(true);
+    } finally {
+      await shared.close();
+    }
+  });
+});
+
+describe('the sensitivity pass through the shared session', () => {
+  it('reports progress once per group, 1..N, and gives the per-candidate sensitivities', async () => {
+    const events: { done: number; total: number | undefined; detail?: string }[] = [];
+    const base = { calibration: fixture.source(8), batchSize: 4, latencyRuns: 0, optimistic: false, target: { kind: 'metric' as const, metric: 'l2' as const, threshold: 1e9 } };
+    const r = await autoMixedPrecision(fixture.build(), { ...base, onProgress: (e) => e.phase === 'sensitivity' && events.push(e) });
+    const n = r.layers.length;
+    expect(events.map((e) => e.done)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(new Set(events.map((e) => e.detail)).size).toBe(n);
+    // The worker path builds and loads each candidate on its own: the same values.
+    const alone = await autoMixedPrecision(fixture.build(), { ...base, calibration: fixture.source(8), workers: 2 });
+    expect(r.layers.map((l) => l.sensitivity)).toEqual(alone.layers.map((l) => l.sensitivity));
+  });
+});
+
+describe('the shared session holds its samples', () => {
+  it('copies them: a source that reuses one buffer for every batch gives the same metrics', async () => {
+    const inner = fixture.source(8);
+    const reusing: CalibrationSource = {
+      description: `${inner.description}, one reused buffer`,
+      inputNames: inner.inputNames,
+      sampleCount: inner.sampleCount,
+      async *batches(n) {
+        const buffers = new Map<string, Float32Array>();
+        for await (const feed of inner.batches(n)) {
+          yield Object.fromEntries(Object.entries(feed).map(([name, t]) => {
+            let buffer = buffers.get(name);
+            if (buffer?.length !== t.data.length) buffers.set(name, (buffer = new Float32Array(t.data.length)));
+            buffer.set(t.data as Float32Array);
+            return [name, { ...t, data: buffer }];
+          }));
+        }
+      },
+    };
+    const own = await Evaluator.create(prepared, { reference: { source: reusing, batchSize: 2, outputIndex: 0 } });
+    const shared = (await SharedCandidates.open({ groups, wide: build([]), narrowedAlone: (g) => build([g]), evaluator: own, samples: 6 }))!;
+    try {
+      for (const g of groups.slice(0, 4)) expect(await shared.measureAlone(g)).toEqual(await own.tryMetrics({ model: build([g]), label: g.id }, 6));
     } finally {
       await shared.close();
     }
