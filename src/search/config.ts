@@ -72,7 +72,7 @@ export const DEFAULT_EVALUATION_BATCH = 32;
 /**
  * Samples the default strategy ranks layers on: an eighth of the data, and at least 4. Fewer cost
  * INT8 layers: on fashion-vit (256 samples) at a tight target, 4 samples ranked so that 10 groups
- * could be narrowed where 32 samples and all 256 gave 16 (bench/results/sensitivity-samples.json).
+ * could be narrowed where 32 samples and all 256 gave 16 (bench/results/sensitivity-subset.json).
  */
 export const MIN_SENSITIVITY_SAMPLES = 4;
 export const SENSITIVITY_FRACTION = 1 / 8;
