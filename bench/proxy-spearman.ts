@@ -6,29 +6,19 @@
 import { writeFileSync } from 'node:fs';
 import { autoMixedPrecision } from '../src/api/auto-mixed-precision.js';
 import { planOptionsFrom } from '../src/api/quantize.js';
-import type { Model } from '../src/ir/index.js';
-import { loadModel } from '../src/onnx/index.js';
 import { planQuantization } from '../src/qdq/plan.js';
-import type { CalibrationSource } from '../src/calibration/sources/types.js';
-import { npyDirectorySource } from '../src/calibration/sources/npy-directory.js';
 import { findCandidateGroups } from '../src/search/candidates.js';
 import { prepareForQuantization } from '../src/search/pipeline.js';
 import { proxySensitivities } from './proxy-sensitivity.js';
 import { spearman } from './stats.js';
+import { fashionCase, fixtureCase, type BenchCase } from './cases.js';
 import { detectorLike, recognizerLike, transformerEncoderLike } from '../test/fixtures/exports/index.js';
 
-interface Case {
-  readonly name: string;
-  readonly model: () => Promise<Model>;
-  readonly source: () => Promise<CalibrationSource>;
-  readonly batchSize: number;
-}
-
-const cases: Case[] = [
-  { name: 'fashion-resnet', model: () => loadModel('/work/shared/models/fashion-resnet.onnx'), source: () => npyDirectorySource(new URL('../calib-data/', import.meta.url).pathname), batchSize: 128 },
-  { name: 'recognizerLike', model: async () => recognizerLike().build(), source: async () => recognizerLike().source(16), batchSize: 8 },
-  { name: 'detectorLike', model: async () => detectorLike().build(), source: async () => detectorLike().source(8), batchSize: 4 },
-  { name: 'transformerEncoderLike', model: async () => transformerEncoderLike().build(), source: async () => transformerEncoderLike().source(16), batchSize: 8 },
+const cases: BenchCase[] = [
+  fashionCase('fashion-resnet', 128),
+  fixtureCase('recognizerLike', () => recognizerLike(), 16, 8),
+  fixtureCase('detectorLike', () => detectorLike(), 8, 4),
+  fixtureCase('transformerEncoderLike', () => transformerEncoderLike(), 16, 8),
 ];
 
 const only = process.argv.slice(2);

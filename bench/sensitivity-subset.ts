@@ -9,28 +9,18 @@
  */
 import { writeFileSync } from 'node:fs';
 import { autoMixedPrecision, type AutoMixedPrecisionOptions, type AutoMixedPrecisionResult } from '../src/api/auto-mixed-precision.js';
-import type { CalibrationSource } from '../src/calibration/sources/types.js';
-import { npyDirectorySource } from '../src/calibration/sources/npy-directory.js';
-import type { Model } from '../src/ir/index.js';
-import { loadModel } from '../src/onnx/index.js';
+import { fashionCase, fixtureCase, type BenchCase } from './cases.js';
 import { detectorLike, recognizerLike, resnet50Like, transformerEncoderLike } from '../test/fixtures/exports/index.js';
 import { spearman } from './stats.js';
 
-interface Case {
-  readonly name: string;
-  readonly model: () => Promise<Model>;
-  readonly source: () => Promise<CalibrationSource>;
-  readonly batchSize: number;
-}
-
 const only = process.argv[2];
-const cases: Case[] = [
-  { name: 'fashion-resnet', model: () => loadModel('/work/shared/models/fashion-resnet.onnx'), source: () => npyDirectorySource(new URL('../calib-data/', import.meta.url).pathname), batchSize: 64 },
-  { name: 'recognizerLike-test', model: async () => recognizerLike({ size: 'test' }).build(), source: async () => recognizerLike({ size: 'test' }).source(32), batchSize: 8 },
-  { name: 'fashion-vit', model: () => loadModel('/work/shared/models/fashion-vit.onnx'), source: () => npyDirectorySource(new URL('../calib-data/', import.meta.url).pathname), batchSize: 64 },
-  { name: 'detectorLike', model: async () => detectorLike().build(), source: async () => detectorLike().source(16), batchSize: 4 },
-  { name: 'transformerLike-test', model: async () => transformerEncoderLike().build(), source: async () => transformerEncoderLike().source(32), batchSize: 8 },
-  { name: 'resnet50Like-test', model: async () => resnet50Like().build(), source: async () => resnet50Like().source(16), batchSize: 8 },
+const cases: BenchCase[] = [
+  fashionCase('fashion-resnet', 64),
+  fixtureCase('recognizerLike-test', () => recognizerLike({ size: 'test' }), 32, 8),
+  fashionCase('fashion-vit', 64),
+  fixtureCase('detectorLike', () => detectorLike(), 16, 4),
+  fixtureCase('transformerLike-test', () => transformerEncoderLike(), 32, 8),
+  fixtureCase('resnet50Like-test', () => resnet50Like(), 16, 8),
 ].filter((c) => !only || c.name === only);
 
 const results = [];
