@@ -9,3 +9,16 @@ export function configTally(layers: AutoMixedPrecisionResult['layers']): Record<
   }
   return configs;
 }
+
+/** The cost side of a run for the weight-precision tables: bytes, latency, the Pareto front, effort. */
+export function costFigures(r: AutoMixedPrecisionResult, startedMs: number) {
+  return {
+    bytes: { float: r.cost.float.bytes, wide: r.cost.wide?.bytes, final: r.cost.final.bytes },
+    latencyMs: { float: r.cost.float.latencyMs, wide: r.cost.wide?.latencyMs, final: r.cost.final.latencyMs },
+    chosenPointLatencyMs: r.pareto.find((p) => p.chosen)?.latencyMs,
+    paretoPoints: r.pareto.length,
+    frontTimed: r.pareto.filter((p) => p.latencyMs !== undefined).length,
+    evaluations: r.evaluations,
+    wallSeconds: (Date.now() - startedMs) / 1000,
+  };
+}

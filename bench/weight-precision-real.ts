@@ -7,7 +7,7 @@
  * Writes bench/results/weight-precision-real.json.   npx tsx bench/weight-precision-real.ts
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { configTally } from './config-tally.js';
+import { configTally, costFigures } from './config-tally.js';
 import { autoMixedPrecision } from '../src/api/auto-mixed-precision.js';
 import { recognizerLike, resnet50Like, transformerEncoderLike, type ExportFixture } from '../test/fixtures/exports/index.js';
 
@@ -40,13 +40,7 @@ for (const [name, make] of benches) {
       met: r.met,
       configs,
       finalRelativeL2: r.final.relativeL2,
-      bytes: { float: r.cost.float.bytes, wide: r.cost.wide?.bytes, final: r.cost.final.bytes },
-      latencyMs: { float: r.cost.float.latencyMs, wide: r.cost.wide?.latencyMs, final: r.cost.final.latencyMs },
-      chosenPointLatencyMs: r.pareto.find((p) => p.chosen)?.latencyMs,
-      paretoPoints: r.pareto.length,
-      frontTimed: r.pareto.filter((p) => p.latencyMs !== undefined).length,
-      evaluations: r.evaluations,
-      wallSeconds: (Date.now() - started) / 1000,
+      ...costFigures(r, started),
     };
     console.log(JSON.stringify(row));
     results.push(row);

@@ -5,7 +5,7 @@
  *   npx tsx bench/weight-precision.ts
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { configTally } from './config-tally.js';
+import { configTally, costFigures } from './config-tally.js';
 import { autoMixedPrecision, type AutoMixedPrecisionOptions } from '../src/api/auto-mixed-precision.js';
 import { npyDirectorySource } from '../src/calibration/sources/npy-directory.js';
 import type { Model } from '../src/ir/index.js';
@@ -40,13 +40,7 @@ for (const c of cases) {
       configs,
       wide: r.baseline.wide,
       final: r.final,
-      bytes: { float: r.cost.float.bytes, wide: r.cost.wide?.bytes, final: r.cost.final.bytes },
-      latencyMs: { float: r.cost.float.latencyMs, wide: r.cost.wide?.latencyMs, final: r.cost.final.latencyMs },
-      chosenPointLatencyMs: r.pareto.find((p) => p.chosen)?.latencyMs,
-      paretoPoints: r.pareto.length,
-      frontTimed: r.pareto.filter((p) => p.latencyMs !== undefined).length,
-      evaluations: r.evaluations,
-      wallSeconds: (Date.now() - started) / 1000,
+      ...costFigures(r, started),
       message: r.message,
     };
     console.log(JSON.stringify({ case: row.case, objective, met: row.met, configs, bytes: row.bytes, latencyMs: row.latencyMs, evaluations: row.evaluations, wall: row.wallSeconds }));
