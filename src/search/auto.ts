@@ -250,7 +250,7 @@ export async function autoSearch(prepared: Model, config: SearchConfig): Promise
       };
       if (config.workers <= 1 && (todo().length > 0 || target.kind === 'metric')) {
         // One session for every group narrowed alone (and the bisection's looks): see shared-candidates.ts.
-        shared = await SharedCandidates.open({ groups, wide: buildModel(prepared, widePlan, ranges).model, narrowedAlone: buildAlone, evaluator, samples: sensitivitySamples, ...(hooks.inspectCandidate ? { inspectCandidate: hooks.inspectCandidate } : {}) });
+        shared = await SharedCandidates.open({ groups, wide: wideMeasure.model, narrowedAlone: buildAlone, evaluator, samples: sensitivitySamples, ...(hooks.inspectCandidate ? { inspectCandidate: hooks.inspectCandidate } : {}) });
         for (const g of todo()) if (shared?.has(g) && !budget.exhausted()) record(g.id, await shared.measureAlone(g));
       } else {
         const poolFailure = await evaluator.metricsInWorkers(todo().map((g) => ({ id: g.id, candidate: narrowedAlone(g) })), config.workers, record, sensitivitySamples);
